@@ -1,0 +1,58 @@
+"""polls_site: embeddable poll and comment widgets for a news portal."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as settings
+from .embedded_redis import ensure_embedded_redis
+from .errors import init_errors
+from .extensions import csrf, init_db, init_redis
+from .i18n import init_i18n
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, environment, test overrides, extensions, blueprints."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(settings.load_settings(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    settings.finish(app.config)
+    if not app.config["REDIS_URL"]:
+        app.config["REDIS_URL"] = ensure_embedded_redis(app.instance_path)
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    init_db(app)
+    init_redis(app)
+    csrf.init_app(app)
+    init_i18n(app)
+    init_errors(app)
+
+    from .api.routes import bp as api_bp
+    from .pages import bp as pages_bp
+    from .polls.routes import bp as polls_bp
+
+    app.register_blueprint(polls_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+
+    from .cli import init_cli
+
+    init_cli(app)
+    return app

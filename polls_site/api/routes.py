@@ -1,0 +1,58 @@
+"""Read-only JSON API: the poll list and each poll's results."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, jsonify
+
+from ..extensions import db
+from ..models import Poll, PollStatus, ResultSnapshot
+from ..polls.service import get_public_poll, results_public, results_view
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/polls")
+def polls() -> Response:
+    """Every published poll, newest first, with its counted total."""
+    rows = db.session.execute(
+        sa.select(Poll.id, Poll.question, Poll.status, ResultSnapshot.total)
+        .outerjoin(ResultSnapshot, ResultSnapshot.poll_id == Poll.id)
+        .where(Poll.status != PollStatus.DRAFT)
+        .order_by(Poll.id.desc())
+    ).all()
+    return jsonify(
+        [
+            {"id": poll_id, "question": question, "status": status, "total": total or 0}
+            for poll_id, question, status, total in rows
+        ]
+    )
+
+
+@bp.get("/polls/<int:poll_id>/results")
+def results(poll_id: int) -> tuple[Response, int] | Response:
+    """The latest snapshot of one poll, options in display order (by share)."""
+    poll = get_public_poll(poll_id)
+    if not results_public(poll):
+        return jsonify({"error": "results_hidden", "id": poll.id}), 403
+    view = results_view(poll)
+    return jsonify(
+        {
+            "id": poll.id,
+            "question": poll.question,
+            "status": poll.status,
+            "total": view.total,
+            "voters": view.voters,
+            "options": [
+                {
+                    "id": line.option_id,
+                    "text": line.text,
+                    "votes": line.votes,
+                    "percent": line.percent,
+                }
+                for line in view.lines
+            ],
+            "computed_at": view.computed_at.isoformat() if view.computed_at else None,
+            "version": view.version,
+        }
+    )

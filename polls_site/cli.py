@@ -1,0 +1,109 @@
+"""Flask commands: init-db, seed-demo and demo (web server + worker for a local try-out)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from .extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create the database tables that do not exist yet."""
+    db.create_all()
+    click.echo("database ready")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the portal's poll and two closed polls (safe to run twice)."""
+    from .demo import seed_demo
+
+    db.create_all()
+    created = seed_demo()
+    click.echo(f"demo data ready ({len(created)} polls created)")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--web-workers", default=2, show_default=True)
+def demo_command(host: str, port: int, web_workers: int) -> None:
+    """Create and seed the database, then run gunicorn and an RQ worker until Ctrl-C."""
+    from .demo import seed_demo
+
+    db.create_all()
+    seed_demo()
+    env = dict(os.environ)
+    # The web processes and the worker must share this process's (embedded) Redis.
+    env["REDIS_URL"] = current_app.config["REDIS_URL"]
+    env["DATABASE_URL"] = current_app.config["DATABASE_URL"]
+    bin_dir = Path(sys.executable).parent
+    children = [
+        subprocess.Popen(
+            [
+                str(bin_dir / "gunicorn"),
+                "-w",
+                str(web_workers),
+                "-b",
+                f"{host}:{port}",
+                "--access-logfile",
+                "-",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+        ),
+        subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env),
+    ]
+    url = f"http://{host}:{port}/"
+    try:
+        _wait_until_up(url, children)
+        click.secho(f"\npolls_site is running: {url}  (poll widget: {url}w/poll/1)", fg="green")
+        click.echo("Press Ctrl-C to stop.\n")
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def _wait_until_up(url: str, children: list[subprocess.Popen], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            raise click.ClickException("a child process exited; see the log above")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise click.ClickException(f"{url} did not answer within {timeout:.0f} s")
+
+
+def init_cli(app: Flask) -> None:
+    """Register the commands on the app."""
+    for command in (init_db_command, seed_demo_command, demo_command):
+        app.cli.add_command(command)

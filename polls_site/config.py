@@ -1,0 +1,86 @@
+"""Settings read from the environment, with defaults that run on a fresh machine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+# The limits are "COUNT/SECONDS" strings so that one variable says both numbers.
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": "dev-only-not-secret",
+    "DATABASE_URL": None,  # None: SQLite file under instance/
+    "REDIS_URL": None,  # None: an embedded redis-server under instance/
+    "REDIS_KEY_PREFIX": "polls:",
+    "RQ_QUEUE": "default",
+    # Votes per client IP for one poll, and per client IP over all polls.
+    "VOTE_LIMIT_IP_POLL": "30/600",
+    "VOTE_LIMIT_IP": "120/600",
+    # How long a per-render vote token stays valid.
+    "VOTE_TOKEN_MAX_AGE": 12 * 3600,
+    # How often an open poll's results partial asks for a newer version.
+    "RESULTS_POLL_SECONDS": 10,
+    # How often the worker reconciles snapshots that are older than their ballots.
+    "RECONCILE_SECONDS": 30,
+    # Number of proxies in front of the app that set X-Forwarded-For; 0 trusts none.
+    "TRUSTED_PROXY_COUNT": 0,
+    "BABEL_DEFAULT_LOCALE": "ru",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
+    "LANGUAGES": ["ru", "en"],
+    "PRODUCTION": False,
+}
+
+_INT_KEYS = {
+    "VOTE_TOKEN_MAX_AGE",
+    "RESULTS_POLL_SECONDS",
+    "RECONCILE_SECONDS",
+    "TRUSTED_PROXY_COUNT",
+}
+
+
+def parse_limit(value: str) -> tuple[int, int]:
+    """Parse a "COUNT/SECONDS" limit such as "30/600" into (30, 600)."""
+    try:
+        count_text, seconds_text = value.split("/")
+        count, seconds = int(count_text), int(seconds_text)
+    except (AttributeError, ValueError) as exc:
+        raise ValueError(f"limit {value!r} is not of the form COUNT/SECONDS") from exc
+    if count < 1 or seconds < 1:
+        raise ValueError(f"limit {value!r} must have a positive count and window")
+    return count, seconds
+
+
+def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings: defaults, overridden by environment variables of the same name."""
+    env = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for key in DEFAULTS:
+        if key in env and env[key] != "":
+            settings[key] = env[key]
+    for key in _INT_KEYS:
+        settings[key] = int(settings[key])
+    settings["PRODUCTION"] = str(settings["PRODUCTION"]).lower() in {"1", "true", "yes"}
+    if not settings["DATABASE_URL"]:
+        db_file = Path(instance_path) / "polls_site.sqlite3"
+        settings["DATABASE_URL"] = f"sqlite:///{db_file}"
+    return settings
+
+
+def finish(config: dict[str, Any]) -> None:
+    """Derive the settings other extensions read, after tests have had their say."""
+    url = config["DATABASE_URL"]
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("postgresql://"):
+        # psycopg 3 is the driver we install; plain postgresql:// would ask for psycopg2.
+        config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len("postgresql://") :]
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        engine_options["connect_args"] = {"timeout": 30}
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
+    for key in ("VOTE_LIMIT_IP_POLL", "VOTE_LIMIT_IP"):
+        parse_limit(config[key])
+    if config["PRODUCTION"]:
+        if config["SECRET_KEY"] == DEFAULTS["SECRET_KEY"]:
+            raise RuntimeError("PRODUCTION is set: SECRET_KEY must be set to a real secret")
+        if not config["REDIS_URL"]:
+            raise RuntimeError("PRODUCTION is set: REDIS_URL must point to a real Redis")

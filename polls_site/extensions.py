@@ -1,0 +1,95 @@
+"""Extension objects and the Redis / RQ handles every part of the app shares."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_babel import Babel
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from redis import Redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from rq import Queue
+from rq.serializers import JSONSerializer
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    """Declarative base for all models."""
+
+
+db = SQLAlchemy(model_class=Base)
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers run beside the single writer; NORMAL is durable across
+    # application crashes (only an OS crash can lose the last transactions).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def init_db(app: Flask) -> None:
+    """Bind SQLAlchemy to the app and tune SQLite connections."""
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def request_redis(url: str) -> Redis:
+    """A client for the request path: it gives up within a second when Redis is down.
+
+    redis-py's defaults retry with backoff for about three seconds, which would hang
+    every widget while Redis restarts; a vote must rather go on without Redis.
+    """
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=0.25,
+        socket_timeout=0.5,
+        retry=Retry(ExponentialBackoff(cap=0.1, base=0.01), 1),
+        health_check_interval=30,
+    )
+
+
+def init_redis(app: Flask) -> None:
+    """Create the request-path Redis client and the RQ queue for this app."""
+    client = request_redis(app.config["REDIS_URL"])
+    app.extensions["polls_redis"] = client
+    app.extensions["polls_queue"] = Queue(
+        queue_name(app), connection=client, serializer=JSONSerializer
+    )
+
+
+def queue_name(app: Flask) -> str:
+    """The RQ queue name, prefixed so that test runs and sites sharing a Redis stay apart."""
+    return app.config["REDIS_KEY_PREFIX"] + app.config["RQ_QUEUE"]
+
+
+def redis_client() -> Redis:
+    """The current app's request-path Redis client."""
+    return current_app.extensions["polls_redis"]
+
+
+def task_queue() -> Queue:
+    """The current app's RQ queue."""
+    return current_app.extensions["polls_queue"]
+
+
+def rkey(*parts: object) -> str:
+    """A Redis key under this app's prefix, e.g. rkey("poll", 7, "v") -> "polls:poll:7:v"."""
+    return current_app.config["REDIS_KEY_PREFIX"] + ":".join(str(p) for p in parts)
+
+
+def lua_script(source: str):
+    """A registered Redis script on the current app's client (EVALSHA, EVAL after a restart)."""
+    scripts = current_app.extensions.setdefault("polls_scripts", {})
+    if source not in scripts:
+        scripts[source] = redis_client().register_script(source)
+    return scripts[source]

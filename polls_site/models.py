@@ -1,0 +1,172 @@
+"""Database models: polls, their options, ballots and the results snapshot."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores aware datetimes as UTC and gives them back aware, on SQLite too."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class PollStatus(enum.StrEnum):
+    """Life cycle of a poll."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ResultsVisibility(enum.StrEnum):
+    """Who may see a poll's results, and when."""
+
+    ALWAYS = "always"
+    AFTER_VOTE = "after_vote"
+    AFTER_CLOSE = "after_close"
+    NEVER = "never"
+
+
+class Poll(db.Model):
+    """A question with options; readers vote once each."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question: Mapped[str] = mapped_column(sa.String(500))
+    status: Mapped[str] = mapped_column(sa.String(16), default=PollStatus.DRAFT)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    multiple: Mapped[bool] = mapped_column(default=False)
+    max_choices: Mapped[int] = mapped_column(default=1)
+    results_visibility: Mapped[str] = mapped_column(sa.String(16), default=ResultsVisibility.ALWAYS)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    options: Mapped[list[Option]] = relationship(
+        back_populates="poll", order_by="Option.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name="poll_status_known"),
+        sa.CheckConstraint("max_choices >= 1", name="poll_max_choices_positive"),
+        sa.CheckConstraint(
+            "results_visibility IN ('always', 'after_vote', 'after_close', 'never')",
+            name="poll_results_visibility_known",
+        ),
+    )
+
+    def accepts_votes(self, now: datetime | None = None) -> bool:
+        """True while the poll is open and inside its opening window."""
+        return self.voting_state(now) == "open"
+
+    def voting_state(self, now: datetime | None = None) -> str:
+        """ "open", "not_open_yet" or "closed", from the status and the opening window."""
+        now = now or utcnow()
+        if self.status == PollStatus.CLOSED or (self.closes_at and now >= self.closes_at):
+            return "closed"
+        if self.status == PollStatus.DRAFT or (self.opens_at and now < self.opens_at):
+            return "not_open_yet"
+        return "open"
+
+    @property
+    def choice_limit(self) -> int:
+        """How many options one ballot may mark."""
+        return self.max_choices if self.multiple else 1
+
+
+class Option(db.Model):
+    """One answer of a poll, in the editors' order."""
+
+    __tablename__ = "options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(sa.String(300))
+    position: Mapped[int] = mapped_column(default=0)
+
+    poll: Mapped[Poll] = relationship(back_populates="options")
+
+
+class Ballot(db.Model):
+    """One accepted vote. The unique constraint is the last guard against a second vote."""
+
+    __tablename__ = "ballots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id", ondelete="CASCADE"))
+    # "c:<id>" for a signed voter cookie, "f:<hash>" for the no-cookie fallback.
+    voter_key: Mapped[str] = mapped_column(sa.String(80))
+    ip_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    choices: Mapped[list[BallotChoice]] = relationship(
+        back_populates="ballot", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("poll_id", "voter_key", name="one_ballot_per_voter"),
+        sa.Index("ix_ballots_poll_id_id", "poll_id", "id"),
+    )
+
+
+class BallotChoice(db.Model):
+    """An option marked on a ballot (one row for single choice, several for multiple)."""
+
+    __tablename__ = "ballot_choices"
+
+    ballot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
+    )
+    option_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("options.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Kept here so that the recount is one GROUP BY over one index.
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id", ondelete="CASCADE"))
+
+    ballot: Mapped[Ballot] = relationship(back_populates="choices")
+
+    __table_args__ = (sa.Index("ix_ballot_choices_poll_option", "poll_id", "option_id"),)
+
+
+class ResultSnapshot(db.Model):
+    """The worker's latest count of a poll, as the widget shows it."""
+
+    __tablename__ = "result_snapshots"
+
+    poll_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    # [{"option_id", "votes", "percent"}, ...] in display order.
+    rows: Mapped[list[dict[str, int]]] = mapped_column(sa.JSON)
+    total: Mapped[int] = mapped_column(default=0)
+    voters: Mapped[int] = mapped_column(default=0)
+    # The highest ballot id counted; a newer ballot means the snapshot is stale.
+    last_ballot_id: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

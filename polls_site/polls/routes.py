@@ -1,0 +1,203 @@
+"""The poll widget: show, vote, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ..extensions import csrf
+from ..models import Poll, ResultsVisibility, utcnow
+from ..voters import (
+    Voter,
+    current_voter,
+    ensure_voter_cookie,
+    make_vote_token,
+    request_is_same_origin,
+    vote_token_valid,
+)
+from .forms import VoteForm
+from .service import (
+    ResultsView,
+    cast_vote,
+    get_public_poll,
+    own_ballot,
+    results_public,
+    results_view,
+    results_visible,
+    version_is_current,
+)
+
+bp = Blueprint("polls", __name__, url_prefix="/w/poll")
+# Widget POSTs carry a signed per-render token instead of the session-based one:
+# inside a cross-site iframe the session cookie may never arrive.
+csrf.exempt(bp)
+
+
+@dataclass
+class Notice:
+    """A message shown at the top of the widget; ``kind`` is success, info or error."""
+
+    kind: str
+    text: str
+
+
+@dataclass
+class PollScreen:
+    """What the widget shows to one reader."""
+
+    poll: Poll
+    mode: str  # form, results, thanks, not_open, hidden
+    results: ResultsView | None = None
+    token: str = ""
+    selected: tuple[int, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    can_show_results: bool = False
+    can_vote: bool = False
+
+
+def is_htmx() -> bool:
+    """True for requests made by htmx, which get a fragment instead of a page."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def _screen(
+    poll: Poll,
+    voter: Voter,
+    *,
+    want_results: bool = False,
+    own: tuple[int, list[int]] | None = None,
+    notices: tuple[Notice, ...] = (),
+    selected: tuple[int, ...] = (),
+) -> PollScreen:
+    state = poll.voting_state()
+    if own is None:
+        own = own_ballot(poll.id, voter)
+    screen = PollScreen(poll=poll, mode="form", notices=notices, selected=selected)
+    if state == "not_open_yet":
+        screen.mode = "not_open"
+    elif own is not None or state == "closed" or want_results:
+        if results_visible(poll, has_voted=own is not None):
+            screen.mode = "results"
+            screen.results = results_view(poll, own)
+        elif own is not None:
+            screen.mode = "thanks"
+        elif state == "closed":
+            screen.mode = "hidden"
+    screen.can_vote = state == "open" and own is None
+    if screen.mode == "form":
+        screen.token = make_vote_token(poll.id)
+        screen.can_show_results = results_public(poll)
+    if own is not None and not notices:
+        screen.notices = (Notice("info", _("You have voted in this poll.")),)
+    elif state == "closed" and not notices:
+        screen.notices = (Notice("info", _("The poll is closed.")),)
+    return screen
+
+
+def _respond(screen: PollScreen, status: int = 200) -> Response:
+    template = "polls/_poll.html" if is_htmx() else "polls/widget.html"
+    response = Response(render_template(template, screen=screen), status=status)
+    response.headers["Vary"] = "HX-Request, Cookie"
+    response.headers["Cache-Control"] = "private, no-store"
+    ensure_voter_cookie(response)
+    return response
+
+
+@bp.get("/<int:poll_id>")
+def show(poll_id: int) -> Response:
+    """The widget page: the vote form, or the results for a reader who has voted."""
+    poll = get_public_poll(poll_id)
+    screen = _screen(poll, current_voter(), want_results=request.args.get("view") == "results")
+    if request.args.get("done") and screen.mode in {"results", "thanks"}:
+        screen.notices = (Notice("success", _("Thank you! Your vote has been counted.")),)
+    return _respond(screen)
+
+
+@bp.post("/<int:poll_id>/vote")
+def vote(poll_id: int) -> Response:
+    """Record the reader's vote; every refusal says why, with its own status code."""
+    poll = get_public_poll(poll_id)
+    voter = current_voter()
+    form = VoteForm(poll)
+    selected = tuple(o for o in (form.option.data or []) if isinstance(o, int))
+
+    def refuse(status: int, message: str, **kwargs) -> Response:
+        screen = _screen(
+            poll, voter, notices=(Notice("error", message),), selected=selected, **kwargs
+        )
+        return _respond(screen, status)
+
+    if not request_is_same_origin() or not vote_token_valid(form.token.data, poll.id):
+        return refuse(403, _("The form has expired or came from another site. Please vote again."))
+    state = poll.voting_state()
+    if state == "closed":
+        return refuse(410, _("Voting is over: the poll is closed."))
+    if state == "not_open_yet":
+        return refuse(409, _("Voting has not started yet."))
+    if not form.validate():
+        return refuse(422, form.option.errors[0])
+
+    outcome = cast_vote(poll, voter, form.option.data, utcnow())
+    if outcome.kind == "duplicate":
+        return refuse(409, _("You have already voted in this poll."))
+    if outcome.kind == "limited":
+        minutes = max(1, (outcome.retry_after + 59) // 60)
+        response = refuse(
+            429,
+            ngettext(
+                "Too many votes from your network. Please try again in %(num)d minute.",
+                "Too many votes from your network. Please try again in %(num)d minutes.",
+                minutes,
+            ),
+        )
+        response.headers["Retry-After"] = str(outcome.retry_after)
+        return response
+    if outcome.kind == "unavailable":
+        return refuse(503, _("Your vote was not saved: the service is busy. Please try again."))
+
+    if not is_htmx():
+        return redirect(url_for(".show", poll_id=poll.id, done=1), code=303)
+    notices = [Notice("success", _("Thank you! Your vote has been counted."))]
+    if not voter.has_cookie:
+        notices.append(
+            Notice(
+                "info",
+                _(
+                    "Your browser keeps no cookies for this widget, so we recognise "
+                    "a repeated vote by your network and browser instead."
+                ),
+            )
+        )
+    screen = _screen(poll, voter, own=(outcome.ballot_id, outcome.chosen), notices=tuple(notices))
+    return _respond(screen)
+
+
+@bp.get("/<int:poll_id>/results")
+def results(poll_id: int) -> Response:
+    """The results partial; 204 when the reader already shows the current version."""
+    if is_htmx() and version_is_current(poll_id, request.args.get("v")):
+        response = Response(status=204)
+        response.headers["Cache-Control"] = "public, max-age=2"
+        response.headers["Vary"] = "HX-Request"
+        return response
+    poll = get_public_poll(poll_id)
+    if not is_htmx():
+        return _respond(_screen(poll, current_voter(), want_results=True))
+    if results_public(poll):
+        response = Response(
+            render_template("polls/_results.html", results=results_view(poll), poll=poll)
+        )
+        response.headers["Cache-Control"] = "public, max-age=2"
+    else:
+        own = own_ballot(poll.id, current_voter())
+        if own is None or poll.results_visibility != ResultsVisibility.AFTER_VOTE:
+            return Response(render_template("polls/_hidden.html", poll=poll), status=403)
+        response = Response(
+            render_template("polls/_results.html", results=results_view(poll, own), poll=poll)
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Vary"] = "HX-Request"
+    return response

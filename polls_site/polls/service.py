@@ -1,0 +1,177 @@
+"""Voting and results for the poll widget, kept apart from the HTTP layer."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import abort
+from redis.exceptions import RedisError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import selectinload
+
+from .. import ratelimit
+from ..extensions import db, redis_client
+from ..models import Ballot, BallotChoice, Poll, PollStatus, ResultSnapshot, ResultsVisibility
+from ..results import ResultRow, add_votes
+from ..tasks import request_recompute, version_key
+from ..voters import Voter, client_ip, ip_hash
+
+log = logging.getLogger(__name__)
+
+# Dedupe keys outlive an open-ended poll by this much; the database constraint
+# still holds after they expire.
+DEDUPE_TTL_OPEN_ENDED = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One option as the results partial shows it."""
+
+    option_id: int
+    text: str
+    votes: int
+    percent: int
+
+
+@dataclass(frozen=True)
+class ResultsView:
+    """Everything the results partial needs, the same for every reader."""
+
+    poll_id: int
+    lines: list[ResultLine]
+    total: int
+    voters: int
+    version: int
+    multiple: bool
+    live: bool  # still open: the partial polls for newer versions
+    computed_at: datetime | None
+
+
+@dataclass
+class VoteOutcome:
+    """What happened to a vote: ``status`` is the HTTP status to answer with."""
+
+    status: int
+    kind: str  # "accepted", "duplicate", "limited", "unavailable"
+    retry_after: int = 0
+    ballot_id: int = 0
+    chosen: list[int] = field(default_factory=list)
+
+
+def get_public_poll(poll_id: int) -> Poll:
+    """The poll with its options, or 404 for unknown ids and drafts."""
+    poll = db.session.scalars(
+        sa.select(Poll).where(Poll.id == poll_id).options(selectinload(Poll.options))
+    ).one_or_none()
+    if poll is None or poll.status == PollStatus.DRAFT:
+        abort(404)
+    return poll
+
+
+def own_ballot(poll_id: int, voter: Voter) -> tuple[int, list[int]] | None:
+    """(ballot id, chosen option ids) of this voter's ballot in the poll, or None."""
+    rows = db.session.execute(
+        sa.select(Ballot.id, BallotChoice.option_id)
+        .join(BallotChoice, BallotChoice.ballot_id == Ballot.id)
+        .where(Ballot.poll_id == poll_id, Ballot.voter_key == voter.key)
+    ).all()
+    if not rows:
+        return None
+    return rows[0][0], [option_id for _, option_id in rows]
+
+
+def results_public(poll: Poll) -> bool:
+    """May anyone see the results right now (without having voted)?"""
+    if poll.results_visibility == ResultsVisibility.ALWAYS:
+        return True
+    if poll.results_visibility == ResultsVisibility.NEVER:
+        return False
+    return poll.voting_state() == "closed"
+
+
+def results_visible(poll: Poll, has_voted: bool) -> bool:
+    """May this reader see the results?"""
+    if results_public(poll):
+        return True
+    return has_voted and poll.results_visibility == ResultsVisibility.AFTER_VOTE
+
+
+def results_view(poll: Poll, own: tuple[int, list[int]] | None = None) -> ResultsView:
+    """The latest snapshot of ``poll``, with the reader's own ballot added if it is newer."""
+    snapshot = db.session.get(ResultSnapshot, poll.id)
+    option_ids = [o.id for o in poll.options]
+    rows: list[ResultRow] = list(snapshot.rows) if snapshot else []
+    total = snapshot.total if snapshot else 0
+    voters = snapshot.voters if snapshot else 0
+    if own is not None and (snapshot is None or own[0] > snapshot.last_ballot_id):
+        rows = add_votes(option_ids, rows, own[1])
+        total += len(own[1])
+        voters += 1
+    elif not rows:
+        rows = add_votes(option_ids, [], [])
+    texts = {o.id: o.text for o in poll.options}
+    lines = [
+        ResultLine(r["option_id"], texts[r["option_id"]], r["votes"], r["percent"])
+        for r in rows
+        if r["option_id"] in texts
+    ]
+    return ResultsView(
+        poll_id=poll.id,
+        lines=lines,
+        total=total,
+        voters=voters,
+        version=snapshot.version if snapshot else 0,
+        multiple=poll.multiple,
+        live=poll.voting_state() == "open",
+        computed_at=snapshot.computed_at if snapshot else None,
+    )
+
+
+def version_is_current(poll_id: int, shown: str | None) -> bool:
+    """True if Redis says the reader already shows the latest version (no DB access)."""
+    if not shown:
+        return False
+    try:
+        current = redis_client().get(version_key(poll_id))
+    except RedisError:
+        return False
+    return current is not None and current.decode() == shown
+
+
+def _dedupe_ttl(poll: Poll, now: datetime) -> int:
+    if poll.closes_at:
+        return int((poll.closes_at - now).total_seconds()) + 24 * 3600
+    return int(DEDUPE_TTL_OPEN_ENDED.total_seconds())
+
+
+def cast_vote(poll: Poll, voter: Voter, chosen: list[int], now: datetime) -> VoteOutcome:
+    """Store one ballot, or say why not. Never leaves half a ballot behind."""
+    hashed_ip = ip_hash(client_ip())
+    admission = ratelimit.admit_vote(poll.id, voter.key, hashed_ip, _dedupe_ttl(poll, now))
+    if admission.verdict == "limited":
+        return VoteOutcome(429, "limited", retry_after=admission.retry_after)
+    if admission.verdict == "duplicate":
+        return VoteOutcome(409, "duplicate")
+
+    ballot = Ballot(poll_id=poll.id, voter_key=voter.key, ip_hash=hashed_ip, created_at=now)
+    ballot.choices = [BallotChoice(option_id=o, poll_id=poll.id) for o in chosen]
+    db.session.add(ballot)
+    try:
+        db.session.flush()
+        ballot_id = ballot.id
+        db.session.commit()
+    except IntegrityError:
+        # The database constraint caught a second ballot that Redis did not
+        # (Redis lost its keys, or was down).
+        db.session.rollback()
+        return VoteOutcome(409, "duplicate")
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("ballot for poll %s not stored", poll.id)
+        ratelimit.release_vote(poll.id, voter.key)
+        return VoteOutcome(503, "unavailable")
+    request_recompute(poll.id)
+    return VoteOutcome(200, "accepted", ballot_id=ballot_id, chosen=chosen)

@@ -1,0 +1,72 @@
+"""Vote rate limits and dedupe in Redis, in one atomic round trip."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from redis.exceptions import RedisError
+
+from .config import parse_limit
+from .extensions import lua_script, redis_client, rkey
+
+log = logging.getLogger(__name__)
+
+# Fixed windows: every attempt counts (duplicates too, so hammering one poll is
+# limited as well). The dedupe key is only taken when both windows allow the
+# attempt, so a refused burst does not burn the reader's one vote.
+_ADMIT_VOTE = """
+local per_poll = redis.call('INCR', KEYS[1])
+if per_poll == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+local per_ip = redis.call('INCR', KEYS[2])
+if per_ip == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
+if per_poll > tonumber(ARGV[1]) then return {'limited', redis.call('TTL', KEYS[1])} end
+if per_ip > tonumber(ARGV[3]) then return {'limited', redis.call('TTL', KEYS[2])} end
+if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[5]) then return {'ok', 0} end
+return {'duplicate', 0}
+"""
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What Redis said about a vote attempt.
+
+    ``verdict`` is "ok", "duplicate", "limited" or "unchecked" (Redis unreachable:
+    the database constraint is then the only dedupe and no rate limit applies).
+    """
+
+    verdict: str
+    retry_after: int = 0
+
+
+def dedupe_key(poll_id: int, voter_key: str) -> str:
+    """The Redis key that marks ``voter_key`` as having voted in ``poll_id``."""
+    return rkey("voted", poll_id, voter_key)
+
+
+def admit_vote(poll_id: int, voter_key: str, ip_hash: str, dedupe_ttl: int) -> Admission:
+    """Count the attempt against the IP limits and claim the voter's dedupe key."""
+    per_poll_count, per_poll_window = parse_limit(current_app.config["VOTE_LIMIT_IP_POLL"])
+    per_ip_count, per_ip_window = parse_limit(current_app.config["VOTE_LIMIT_IP"])
+    keys = [
+        rkey("rl", "vote", poll_id, ip_hash),
+        rkey("rl", "vote", ip_hash),
+        dedupe_key(poll_id, voter_key),
+    ]
+    args = [per_poll_count, per_poll_window, per_ip_count, per_ip_window, max(dedupe_ttl, 60)]
+    try:
+        verdict, ttl = lua_script(_ADMIT_VOTE)(keys=keys, args=args)
+    except RedisError as exc:
+        log.warning("vote rate limiting and dedupe DISABLED, Redis unavailable: %s", exc)
+        return Admission("unchecked")
+    verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
+    return Admission(verdict, max(int(ttl), 1) if verdict == "limited" else 0)
+
+
+def release_vote(poll_id: int, voter_key: str) -> None:
+    """Give the dedupe key back after the ballot could not be stored, so a retry works."""
+    try:
+        redis_client().delete(dedupe_key(poll_id, voter_key))
+    except RedisError as exc:
+        log.warning("could not release dedupe key for poll %s: %s", poll_id, exc)

@@ -1,0 +1,235 @@
+"""RQ jobs (recompute and reconcile results) and the app-side helpers that enqueue them.
+
+Jobs take ids, are idempotent and run inside the app context that worker.py pushes.
+What readers see is stored in SQL (the snapshot); Redis only carries the version
+number that lets an unchanged poll answer 204 without touching the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from redis.exceptions import RedisError
+from rq import Retry
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db, lua_script, redis_client, rkey, task_queue
+from .models import Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot, utcnow
+from .results import build_rows
+
+log = logging.getLogger(__name__)
+
+# A pending marker coalesces a burst of votes into one job. The job clears it
+# *before* counting, so a vote committed before the clear is counted by this job
+# and a vote after it enqueues the next one. (RQ's unique=True on a fixed job id
+# would refuse that next job while this one still runs and lose the vote until
+# the reconcile pass.) The TTL heals a marker left by a failed enqueue.
+PENDING_TTL = 60
+
+_PUBLISH_VERSION = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+"""
+
+_engine_pid: int | None = None
+
+
+def _fresh_connections_after_fork() -> None:
+    # A forked work-horse must not reuse the parent's pooled DB connections.
+    global _engine_pid
+    if _engine_pid != os.getpid():
+        db.engine.dispose(close=False)
+        _engine_pid = os.getpid()
+
+
+def version_key(poll_id: int) -> str:
+    """Redis key holding the version of a poll's latest snapshot."""
+    return rkey("poll", poll_id, "v")
+
+
+def publish_version(poll_id: int, version: int) -> None:
+    """Tell the request path about a new snapshot version (never moves backwards)."""
+    try:
+        lua_script(_PUBLISH_VERSION)(keys=[version_key(poll_id)], args=[version])
+    except RedisError as exc:
+        log.warning("could not publish version %s of poll %s: %s", version, poll_id, exc)
+
+
+def request_recompute(poll_id: int) -> bool:
+    """Enqueue a recompute of ``poll_id`` unless one is already pending; False if Redis failed."""
+    client = redis_client()
+    pending = rkey("recompute-pending", poll_id)
+    try:
+        if not client.set(pending, 1, nx=True, ex=PENDING_TTL):
+            return True
+        try:
+            task_queue().enqueue(
+                recompute_results,
+                poll_id,
+                job_id=f"recompute-{poll_id}-{secrets.token_hex(4)}",
+                retry=Retry(max=3, interval=[1, 5, 15]),
+                result_ttl=0,
+                failure_ttl=7 * 24 * 3600,
+                job_timeout=120,
+            )
+        except RedisError:
+            client.delete(pending)
+            raise
+    except RedisError as exc:
+        log.warning("recompute of poll %s not enqueued (reconcile will catch up): %s", poll_id, exc)
+        return False
+    return True
+
+
+def compute_snapshot(poll_id: int) -> ResultSnapshot | None:
+    """Recount ``poll_id`` from its ballots and store the snapshot; None if the poll is gone.
+
+    The first statement locks the snapshot row (an UPDATE locks on PostgreSQL and
+    takes SQLite's write lock), so two workers recounting one poll take turns and
+    the later snapshot is never overwritten by an older count.
+    """
+    for _attempt in range(3):
+        locked = db.session.execute(
+            sa.update(ResultSnapshot)
+            .where(ResultSnapshot.poll_id == poll_id)
+            .values(version=ResultSnapshot.version)
+        ).rowcount
+        if locked:
+            break
+        if db.session.get(Poll, poll_id) is None:
+            db.session.rollback()
+            return None
+        db.session.add(ResultSnapshot(poll_id=poll_id, rows=[], version=0))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+    else:
+        raise RuntimeError(f"could not lock the snapshot of poll {poll_id}")
+
+    voters, last_id = db.session.execute(
+        sa.select(sa.func.count(Ballot.id), sa.func.coalesce(sa.func.max(Ballot.id), 0)).where(
+            Ballot.poll_id == poll_id
+        )
+    ).one()
+    # Count only ballots up to last_id so that counts and voters agree even if
+    # another ballot commits between the two statements.
+    counts = dict(
+        db.session.execute(
+            sa.select(BallotChoice.option_id, sa.func.count())
+            .where(BallotChoice.poll_id == poll_id, BallotChoice.ballot_id <= last_id)
+            .group_by(BallotChoice.option_id)
+        ).all()
+    )
+    option_ids = list(
+        db.session.scalars(
+            sa.select(Option.id)
+            .where(Option.poll_id == poll_id)
+            .order_by(Option.position, Option.id)
+        )
+    )
+    rows = build_rows(option_ids, counts)
+    snapshot = db.session.get(ResultSnapshot, poll_id, populate_existing=True)
+    changed = (snapshot.rows, snapshot.voters, snapshot.last_ballot_id) != (rows, voters, last_id)
+    if changed or snapshot.version == 0:
+        snapshot.version += 1
+    snapshot.rows = [dict(r) for r in rows]
+    snapshot.total = sum(counts.values())
+    snapshot.voters = voters
+    snapshot.last_ballot_id = last_id
+    snapshot.computed_at = utcnow()
+    db.session.commit()
+    return snapshot
+
+
+def recompute_results(poll_id: int) -> int | None:
+    """RQ job: recount a poll from its ballots; returns the snapshot version."""
+    _fresh_connections_after_fork()
+    try:
+        redis_client().delete(rkey("recompute-pending", poll_id))
+    except RedisError as exc:
+        log.warning("could not clear the pending marker of poll %s: %s", poll_id, exc)
+    try:
+        snapshot = compute_snapshot(poll_id)
+    finally:
+        db.session.remove()
+    if snapshot is None:
+        return None
+    publish_version(poll_id, snapshot.version)
+    log.info(
+        "poll %s recomputed: version %s, %s voters", poll_id, snapshot.version, snapshot.voters
+    )
+    return snapshot.version
+
+
+def stale_poll_ids() -> list[int]:
+    """Polls whose snapshot is missing or does not match their ballots."""
+    ballots = (
+        sa.select(
+            Ballot.poll_id,
+            sa.func.count(Ballot.id).label("voters"),
+            sa.func.max(Ballot.id).label("last_id"),
+        )
+        .group_by(Ballot.poll_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Poll.id)
+        .outerjoin(ballots, ballots.c.poll_id == Poll.id)
+        .outerjoin(ResultSnapshot, ResultSnapshot.poll_id == Poll.id)
+        .where(Poll.status != PollStatus.DRAFT)
+        .where(
+            sa.or_(
+                ResultSnapshot.poll_id.is_(None),
+                sa.func.coalesce(ballots.c.voters, 0) != ResultSnapshot.voters,
+                sa.func.coalesce(ballots.c.last_id, 0) != ResultSnapshot.last_ballot_id,
+            )
+        )
+        .order_by(Poll.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def reconcile_results() -> list[int]:
+    """RQ job: recompute every stale poll and republish every version to Redis.
+
+    Catches votes taken while Redis was down (no job was enqueued for them) and
+    rebuilds the version keys after Redis lost its data.
+    """
+    _fresh_connections_after_fork()
+    try:
+        stale = stale_poll_ids()
+        for poll_id in stale:
+            compute_snapshot(poll_id)
+        versions = db.session.execute(
+            sa.select(ResultSnapshot.poll_id, ResultSnapshot.version)
+        ).all()
+    finally:
+        db.session.remove()
+    for poll_id, version in versions:
+        publish_version(poll_id, version)
+    if stale:
+        log.info("reconciled stale polls %s", stale)
+    return stale
+
+
+def request_reconcile() -> bool:
+    """Enqueue one reconcile pass per interval, however many workers ask; False if Redis failed."""
+    interval = current_app.config["RECONCILE_SECONDS"]
+    try:
+        if redis_client().set(rkey("reconcile-pending"), 1, nx=True, ex=interval):
+            task_queue().enqueue(
+                reconcile_results,
+                job_id=f"reconcile-{secrets.token_hex(4)}",
+                result_ttl=0,
+                job_timeout=600,
+            )
+    except RedisError as exc:
+        log.warning("reconcile not enqueued, Redis unavailable: %s", exc)
+        return False
+    return True

@@ -1,0 +1,144 @@
+"""Who is voting: the signed voter cookie, its no-cookie fallback, hashed IPs, vote tokens.
+
+Inside a cross-site iframe the browser may keep no cookie at all (Safari), so
+nothing here depends on the session: the voter cookie is a bonus, the CSRF
+token is signed into the page, and the fallback identity is a keyed hash of the
+network prefix and the browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Request, Response, current_app, request
+from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
+
+VOTER_COOKIE = "pv"
+VOTER_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Voter:
+    """A reader as far as dedupe is concerned."""
+
+    key: str  # stored on the ballot: "c:<cookie id>" or "f:<fingerprint hash>"
+    has_cookie: bool
+
+
+def _keyed_hash(purpose: str, value: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    message = f"{purpose}:{value}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def client_ip(req: Request | None = None) -> str:
+    """The client address; X-Forwarded-For counts only through a configured ProxyFix."""
+    return (req or request).remote_addr or "0.0.0.0"
+
+
+def ip_hash(ip: str) -> str:
+    """A keyed hash of an IP address: raw addresses are never stored."""
+    return _keyed_hash("ip", ip)
+
+
+def network_prefix(ip: str) -> str:
+    """The /24 (IPv4) or /64 (IPv6) network an address belongs to."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    bits = 24 if address.version == 4 else 64
+    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+
+
+def _signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt="voter-cookie")
+
+
+def cookie_voter_id(req: Request | None = None) -> str | None:
+    """The voter id from a validly signed cookie, or None."""
+    raw = (req or request).cookies.get(VOTER_COOKIE)
+    if not raw:
+        return None
+    try:
+        return _signer().unsign(raw).decode()
+    except BadSignature:
+        return None
+
+
+def current_voter() -> Voter:
+    """The reader behind this request: their cookie, or the fingerprint fallback."""
+    voter_id = cookie_voter_id()
+    if voter_id:
+        return Voter(key=f"c:{voter_id}", has_cookie=True)
+    browser = "|".join(
+        (
+            network_prefix(client_ip()),
+            request.headers.get("User-Agent", ""),
+            request.headers.get("Accept-Language", ""),
+        )
+    )
+    return Voter(key=f"f:{_keyed_hash('fingerprint', browser)}", has_cookie=False)
+
+
+def ensure_voter_cookie(response: Response) -> None:
+    """Give a reader without a voter cookie a new one (the browser may refuse it)."""
+    if cookie_voter_id() is not None:
+        return
+    value = _signer().sign(secrets.token_urlsafe(16)).decode()
+    if request.is_secure:
+        # Third-party context: only a partitioned cookie survives in Chrome.
+        response.set_cookie(
+            VOTER_COOKIE,
+            value,
+            max_age=VOTER_COOKIE_MAX_AGE,
+            httponly=True,
+            secure=True,
+            samesite="None",
+            partitioned=True,
+        )
+    else:
+        response.set_cookie(
+            VOTER_COOKIE, value, max_age=VOTER_COOKIE_MAX_AGE, httponly=True, samesite="Lax"
+        )
+
+
+def _token_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="widget-vote")
+
+
+def make_vote_token(poll_id: int) -> str:
+    """A signed, timestamped token for the vote form of ``poll_id``."""
+    return _token_serializer().dumps(poll_id)
+
+
+def vote_token_valid(token: str | None, poll_id: int) -> bool:
+    """True when ``token`` was made by us for ``poll_id`` and has not expired."""
+    if not token:
+        return False
+    try:
+        value = _token_serializer().loads(token, max_age=current_app.config["VOTE_TOKEN_MAX_AGE"])
+    except BadSignature:
+        return False
+    return value == poll_id
+
+
+def request_is_same_origin() -> bool:
+    """False when the browser says this POST came from another site.
+
+    The widget posts from its own document, so both Sec-Fetch-Site and Origin are
+    ours; an absent header (old browsers, curl) is left to the signed token.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in {"same-origin", "none"}:
+        return False
+    origin = request.headers.get("Origin")
+    if origin and origin != "null":
+        parts = urlsplit(origin)
+        return (parts.scheme, parts.netloc) == (request.scheme, request.host)
+    return origin != "null"
