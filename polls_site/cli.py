@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .extensions import db
 
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create the database tables that do not exist yet."""
     db.create_all()
@@ -27,6 +29,7 @@ def init_db_command() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Load the portal's poll and two closed polls (safe to run twice)."""
     from .demo import seed_demo
@@ -37,6 +40,7 @@ def seed_demo_command() -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--web-workers", default=2, show_default=True)

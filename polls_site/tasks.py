@@ -36,7 +36,8 @@ if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1
 """
 
-_engine_pid: int | None = None
+# The process that imported this module owns the pool; a forked work-horse does not.
+_engine_pid = os.getpid()
 
 
 def _fresh_connections_after_fork() -> None:
@@ -45,6 +46,12 @@ def _fresh_connections_after_fork() -> None:
     if _engine_pid != os.getpid():
         db.engine.dispose(close=False)
         _engine_pid = os.getpid()
+
+
+def _job_id(name: str) -> str:
+    # Unique per enqueue (see PENDING_TTL above); prefixed so a site's jobs are findable.
+    prefix = current_app.config["REDIS_KEY_PREFIX"].replace(":", "-")
+    return f"{prefix}{name}-{secrets.token_hex(4)}"
 
 
 def version_key(poll_id: int) -> str:
@@ -71,7 +78,7 @@ def request_recompute(poll_id: int) -> bool:
             task_queue().enqueue(
                 recompute_results,
                 poll_id,
-                job_id=f"recompute-{poll_id}-{secrets.token_hex(4)}",
+                job_id=_job_id(f"recompute-{poll_id}"),
                 retry=Retry(max=3, interval=[1, 5, 15]),
                 result_ttl=0,
                 failure_ttl=7 * 24 * 3600,
@@ -156,15 +163,14 @@ def recompute_results(poll_id: int) -> int | None:
         log.warning("could not clear the pending marker of poll %s: %s", poll_id, exc)
     try:
         snapshot = compute_snapshot(poll_id)
+        if snapshot is None:
+            return None
+        version, voters = snapshot.version, snapshot.voters
     finally:
         db.session.remove()
-    if snapshot is None:
-        return None
-    publish_version(poll_id, snapshot.version)
-    log.info(
-        "poll %s recomputed: version %s, %s voters", poll_id, snapshot.version, snapshot.voters
-    )
-    return snapshot.version
+    publish_version(poll_id, version)
+    log.info("poll %s recomputed: version %s, %s voters", poll_id, version, voters)
+    return version
 
 
 def stale_poll_ids() -> list[int]:
@@ -225,7 +231,7 @@ def request_reconcile() -> bool:
         if redis_client().set(rkey("reconcile-pending"), 1, nx=True, ex=interval):
             task_queue().enqueue(
                 reconcile_results,
-                job_id=f"reconcile-{secrets.token_hex(4)}",
+                job_id=_job_id("reconcile"),
                 result_ttl=0,
                 job_timeout=600,
             )

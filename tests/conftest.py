@@ -1,0 +1,228 @@
+"""Fixtures: a real Redis (key prefix per test) and a real database (SQLite, or PostgreSQL
+through DATABASE_URL, in a database made for this run and dropped after it)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from polls_site import create_app
+from polls_site.embedded_redis import ensure_embedded_redis
+from polls_site.extensions import db
+from polls_site.models import Option, Poll, PollStatus, utcnow
+
+RUN_ID = secrets.token_hex(4)
+
+
+def _reachable(url: str) -> bool:
+    try:
+        return bool(Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except (RedisError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """TEST_REDIS_URL or REDIS_URL if set, else the local Redis, else an embedded one."""
+    import os
+
+    for url in (os.environ.get("TEST_REDIS_URL"), os.environ.get("REDIS_URL")):
+        if url:
+            return url
+    local = "redis://127.0.0.1:6379/0"
+    if _reachable(local):
+        return local
+    return ensure_embedded_redis(str(tmp_path_factory.mktemp("redis")))
+
+
+@pytest.fixture(scope="session")
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """This run's key prefix; every key under it is deleted at the end."""
+    prefix = f"test{RUN_ID}"
+    yield prefix
+    client = Redis.from_url(redis_url)
+    for key in client.scan_iter(match=f"*{prefix}*", count=1000):
+        client.delete(key)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A database for this run: a fresh PostgreSQL database or a temporary SQLite file."""
+    import os
+
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        folder = tempfile.mkdtemp(prefix="polls-test-")
+        yield f"sqlite:///{Path(folder) / 'test.sqlite3'}"
+        return
+    base = re.sub(r"^postgresql://", "postgresql+psycopg://", base)
+    name = f"polls_test_{RUN_ID}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str, redis_url: str, redis_prefix: str) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "REDIS_KEY_PREFIX": f"{redis_prefix}-schema:",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+
+def app_config(database_url: str, redis_url: str, prefix: str, **extra: object) -> dict:
+    """The test configuration; also what a live gunicorn gets as environment variables."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": f"test-secret-{RUN_ID}",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": prefix,
+        "RESULTS_POLL_SECONDS": 1,
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture
+def app(database_url: str, redis_url: str, redis_prefix: str, _schema: None) -> Iterator[Flask]:
+    """A fresh app whose Redis keys live under a prefix of their own and whose tables are empty."""
+    prefix = f"{redis_prefix}-{secrets.token_hex(3)}:"
+    app = create_app(app_config(database_url, redis_url, prefix))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    """A CLI runner for ``app``."""
+    return app.test_cli_runner()
+
+
+def make_poll(
+    app: Flask,
+    options: list[str] | None = None,
+    question: str = "Как вы относитесь к вопросу?",
+    **fields: object,
+) -> int:
+    """Create an open poll (unless fields say otherwise) and return its id."""
+    with app.app_context():
+        poll = Poll(question=question, status=fields.pop("status", PollStatus.OPEN), **fields)
+        poll.options = [
+            Option(text=text, position=i)
+            for i, text in enumerate(options or ["Да", "Нет", "Не знаю"])
+        ]
+        db.session.add(poll)
+        db.session.commit()
+        return poll.id
+
+
+@pytest.fixture
+def poll_id(app: Flask) -> int:
+    """An open single-choice poll with three options."""
+    return make_poll(app)
+
+
+def drain_queue(app: Flask) -> None:
+    """Run every queued job with a real RQ worker (in-process, burst) against real Redis."""
+    with app.app_context():
+        connection = Redis.from_url(app.config["REDIS_URL"])
+        queue = app.extensions["polls_queue"]
+        worker = SimpleWorker([queue.name], connection=connection, serializer=JSONSerializer)
+        worker.work(burst=True)
+        connection.close()
+
+
+def closed_poll_fields() -> dict:
+    """Fields of a poll whose voting window has ended."""
+    return {"status": PollStatus.CLOSED, "closes_at": utcnow() - timedelta(days=1)}
+
+
+TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
+
+
+class Voting:
+    """Action helpers for the vote flow, like flaskr's AuthActions."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.tokens: dict[int, str] = {}
+
+    def token(self, poll_id: int) -> str:
+        """Open the widget and return the vote token it rendered."""
+        page = self.client.get(f"/w/poll/{poll_id}").get_data(as_text=True)
+        match = TOKEN_RE.search(page)
+        assert match, "the widget rendered no vote form"
+        return match.group(1)
+
+    def vote(
+        self,
+        poll_id: int,
+        *options: int,
+        htmx: bool = True,
+        token: str | None = None,
+        headers: dict | None = None,
+    ):
+        """POST a vote for ``options`` with the token this reader's widget rendered."""
+        if token is None:
+            token = self.tokens.get(poll_id) or self.token(poll_id)
+            self.tokens[poll_id] = token
+        all_headers = {"HX-Request": "true"} if htmx else {}
+        all_headers.update(headers or {})
+        return self.client.post(
+            f"/w/poll/{poll_id}/vote",
+            data={"token": token, "option": [str(o) for o in options]},
+            headers=all_headers,
+        )
+
+
+@pytest.fixture
+def voting(client: FlaskClient) -> Voting:
+    """Vote-flow helpers bound to the test client."""
+    return Voting(client)
+
+
+def option_ids(app: Flask, poll_id: int) -> list[int]:
+    """The poll's option ids in the editors' order."""
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(Option.id).where(Option.poll_id == poll_id).order_by(Option.position)
+            )
+        )

@@ -1,0 +1,56 @@
+"""Settings from the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from polls_site import create_app
+from polls_site.config import finish, load_settings, parse_limit
+
+
+def test_parse_limit() -> None:
+    assert parse_limit("30/600") == (30, 600)
+    for bad in ("30", "a/b", "0/60", "10/0", "1/2/3"):
+        with pytest.raises(ValueError):
+            parse_limit(bad)
+
+
+def test_environment_overrides_defaults(tmp_path) -> None:
+    settings = load_settings(
+        str(tmp_path), {"VOTE_LIMIT_IP": "5/60", "RESULTS_POLL_SECONDS": "7", "REDIS_URL": ""}
+    )
+    assert settings["VOTE_LIMIT_IP"] == "5/60"
+    assert settings["RESULTS_POLL_SECONDS"] == 7
+    assert settings["REDIS_URL"] is None
+    assert settings["DATABASE_URL"] == f"sqlite:///{tmp_path / 'polls_site.sqlite3'}"
+
+
+def test_postgresql_url_uses_psycopg3(tmp_path) -> None:
+    config = load_settings(str(tmp_path), {"DATABASE_URL": "postgresql://u@h/db"})
+    finish(config)
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_bad_limit_stops_start_up(tmp_path) -> None:
+    config = load_settings(str(tmp_path), {"VOTE_LIMIT_IP_POLL": "many"})
+    with pytest.raises(ValueError, match="COUNT/SECONDS"):
+        finish(config)
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"PRODUCTION": "1", "REDIS_URL": "redis://x"}, "SECRET_KEY"),
+        ({"PRODUCTION": "1", "SECRET_KEY": "s3cret"}, "REDIS_URL"),
+    ],
+)
+def test_production_refuses_dev_defaults(tmp_path, env, message) -> None:
+    config = load_settings(str(tmp_path), env)
+    with pytest.raises(RuntimeError, match=message):
+        finish(config)
+
+
+def test_create_app_uses_test_config(database_url, redis_url) -> None:
+    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "TESTING": True})
+    assert app.config["REDIS_URL"] == redis_url
+    assert app.extensions["polls_queue"].name == "polls:default"

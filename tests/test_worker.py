@@ -1,0 +1,155 @@
+"""The worker: real RQ jobs against the real Redis recompute snapshots equal to direct counts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from polls_site.extensions import db, redis_client, task_queue
+from polls_site.models import Ballot, BallotChoice, ResultSnapshot
+from polls_site.tasks import (
+    compute_snapshot,
+    reconcile_results,
+    request_recompute,
+    stale_poll_ids,
+    version_key,
+)
+from tests.conftest import Voting, drain_queue, option_ids
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def direct_counts(poll_id: int) -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            sa.select(BallotChoice.option_id, sa.func.count())
+            .where(BallotChoice.poll_id == poll_id)
+            .group_by(BallotChoice.option_id)
+        ).all()
+    )
+
+
+def vote_as_new_readers(app, poll_id: int, choices: list[int]) -> None:
+    for option in choices:
+        assert Voting(app.test_client()).vote(poll_id, option).status_code == 200
+
+
+def test_burst_of_votes_is_one_job_and_the_snapshot_equals_a_direct_count(app, poll_id) -> None:
+    a, b, c = option_ids(app, poll_id)
+    vote_as_new_readers(app, poll_id, [a, a, b, c, a, b, a])
+    with app.app_context():
+        assert task_queue().count == 1  # coalesced
+    drain_queue(app)
+    with app.app_context():
+        snapshot = db.session.get(ResultSnapshot, poll_id)
+        counts = direct_counts(poll_id)
+        assert {r["option_id"]: r["votes"] for r in snapshot.rows if r["votes"]} == counts
+        assert snapshot.total == 7 and snapshot.voters == 7
+        assert [r["percent"] for r in snapshot.rows] == [57, 29, 14]
+        assert redis_client().get(version_key(poll_id)) == str(snapshot.version).encode()
+        assert task_queue().count == 0
+
+
+def test_vote_while_the_job_runs_gets_a_job_of_its_own(app, poll_id) -> None:
+    option = option_ids(app, poll_id)[0]
+    vote_as_new_readers(app, poll_id, [option])
+    with app.app_context():
+        # The running job clears the pending marker before it counts...
+        from polls_site.extensions import rkey
+
+        redis_client().delete(rkey("recompute-pending", poll_id))
+    # ...so a vote arriving now must not be folded into it.
+    vote_as_new_readers(app, poll_id, [option])
+    with app.app_context():
+        assert task_queue().count == 2
+    drain_queue(app)
+    with app.app_context():
+        assert db.session.get(ResultSnapshot, poll_id).total == 2
+
+
+def test_recompute_is_idempotent(app, poll_id) -> None:
+    vote_as_new_readers(app, poll_id, option_ids(app, poll_id)[:2])
+    with app.app_context():
+        first = compute_snapshot(poll_id)
+        version, rows = first.version, list(first.rows)
+        again = compute_snapshot(poll_id)
+        assert (again.version, again.rows) == (version, rows)
+
+
+def test_results_poll_answers_204_from_redis_when_unchanged(app, client, poll_id) -> None:
+    vote_as_new_readers(app, poll_id, option_ids(app, poll_id)[:1])
+    drain_queue(app)
+    with app.app_context():
+        version = db.session.get(ResultSnapshot, poll_id).version
+    hx = {"HX-Request": "true"}
+    # Prove the 204 needs no database: make every query fail.
+    original = db.session.execute
+    try:
+        db.session.execute = None  # type: ignore[assignment]
+        unchanged = client.get(f"/w/poll/{poll_id}/results?v={version}", headers=hx)
+    finally:
+        db.session.execute = original  # type: ignore[assignment]
+    assert unchanged.status_code == 204
+    assert unchanged.get_data() == b""
+    stale = client.get(f"/w/poll/{poll_id}/results?v={version - 1}", headers=hx)
+    assert stale.status_code == 200
+    html = stale.get_data(as_text=True)
+    assert f'data-version="{version}"' in html
+    assert f"v={version}" in html and 'hx-trigger="every 1s"' in html
+    assert "public" in stale.headers["Cache-Control"]
+    assert "<html" not in html
+    full = client.get(f"/w/poll/{poll_id}/results?v={version}")
+    assert full.status_code == 200 and "<html" in full.get_data(as_text=True)
+
+
+def test_reconcile_catches_votes_stored_while_redis_was_down(app, poll_id) -> None:
+    option = option_ids(app, poll_id)[0]
+    with app.app_context():
+        ballot = Ballot(poll_id=poll_id, voter_key="c:offline", ip_hash="x")
+        ballot.choices = [BallotChoice(option_id=option, poll_id=poll_id)]
+        db.session.add(ballot)
+        db.session.commit()
+        assert stale_poll_ids() == [poll_id]
+        redis_client().delete(version_key(poll_id))
+        assert reconcile_results() == [poll_id]
+        snapshot = db.session.get(ResultSnapshot, poll_id)
+        assert snapshot.total == 1
+        assert redis_client().get(version_key(poll_id)) == str(snapshot.version).encode()
+        assert stale_poll_ids() == []
+
+
+def test_enqueue_failure_is_survivable(app, poll_id) -> None:
+    with app.app_context():
+        app.extensions["polls_redis"].connection_pool.connection_kwargs["port"] = 1
+        app.extensions["polls_redis"].connection_pool.reset()
+        try:
+            assert request_recompute(poll_id) is False
+        finally:
+            app.extensions["polls_redis"].connection_pool.reset()
+
+
+def test_worker_script_in_burst_mode(app, poll_id) -> None:
+    vote_as_new_readers(app, poll_id, option_ids(app, poll_id)[:3])
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=app.config["DATABASE_URL"],
+        REDIS_URL=app.config["REDIS_URL"],
+        REDIS_KEY_PREFIX=app.config["REDIS_KEY_PREFIX"],
+        SECRET_KEY=app.config["SECRET_KEY"],
+    )
+    done = subprocess.run(
+        [sys.executable, "worker.py", "--burst"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    with app.app_context():
+        assert db.session.get(ResultSnapshot, poll_id).total == 3
+        assert task_queue().count == 0
