@@ -73,6 +73,8 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
         subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env),
     ]
     url = f"http://{host}:{port}/"
+    # Stop the same way on SIGTERM as on Ctrl-C, so the embedded Redis is stopped too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         _wait_until_up(url, children)
         click.secho(f"\npolls_site is running: {url}  (poll widget: {url}w/poll/1)", fg="green")
