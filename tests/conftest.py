@@ -115,6 +115,11 @@ def app(database_url: str, redis_url: str, redis_prefix: str, _schema: None) -> 
     prefix = f"{redis_prefix}-{secrets.token_hex(3)}:"
     app = create_app(app_config(database_url, redis_url, prefix))
     yield app
+    empty_tables(app)
+
+
+def empty_tables(app: Flask) -> None:
+    """Delete every row the test wrote and close the app's connections."""
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:

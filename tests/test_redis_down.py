@@ -12,7 +12,7 @@ from polls_site import create_app
 from polls_site.extensions import db
 from polls_site.models import Ballot
 from polls_site.tasks import stale_poll_ids
-from tests.conftest import Voting, app_config, make_poll, option_ids
+from tests.conftest import Voting, app_config, empty_tables, make_poll, option_ids
 
 
 def _dead_port() -> int:
@@ -27,12 +27,7 @@ def app_without_redis(database_url, redis_prefix, _schema):
         app_config(database_url, f"redis://127.0.0.1:{_dead_port()}/0", f"{redis_prefix}-down:")
     )
     yield app
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        db.engine.dispose()
+    empty_tables(app)
 
 
 def test_vote_is_recorded_when_redis_is_down(app_without_redis, caplog) -> None:

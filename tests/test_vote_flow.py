@@ -262,7 +262,7 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(
     database_url, redis_url, redis_prefix, _schema, proxies, expected
 ) -> None:
     from polls_site import create_app
-    from tests.conftest import app_config
+    from tests.conftest import app_config, empty_tables
 
     app = create_app(
         app_config(
@@ -284,11 +284,7 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(
             )
         assert codes == expected
     finally:
-        with app.app_context():
-            with db.engine.begin() as conn:
-                for table in reversed(db.metadata.sorted_tables):
-                    conn.execute(table.delete())
-            db.engine.dispose()
+        empty_tables(app)
 
 
 def test_reader_without_cookies_votes_once_and_is_told(app, poll_id) -> None:
