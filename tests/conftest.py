@@ -126,6 +126,7 @@ def empty_tables(app: Flask) -> None:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.engine.dispose()
+    app.extensions["polls_redis"].close()
 
 
 @pytest.fixture
