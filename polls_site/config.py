@@ -22,12 +22,18 @@ DEFAULTS: dict[str, Any] = {
     "RESULTS_POLL_SECONDS": 10,
     # How often the worker reconciles snapshots that are older than their ballots.
     "RECONCILE_SECONDS": 30,
+    # Least time between two recounts of one poll: a burst of votes costs one recount
+    # per interval, while a lone vote is recounted at once.
+    "RECOMPUTE_MIN_INTERVAL": 1.0,
     # Number of proxies in front of the app that set X-Forwarded-For; 0 trusts none.
     "TRUSTED_PROXY_COUNT": 0,
     "BABEL_DEFAULT_LOCALE": "ru",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
     "LANGUAGES": ["ru", "en"],
     "PRODUCTION": False,
+    # Our forms show only our own messages; Flask-WTF's i18n would re-read WTForms'
+    # catalog on every request that builds a form.
+    "WTF_I18N_ENABLED": False,
 }
 
 _INT_KEYS = {
@@ -59,6 +65,7 @@ def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> 
             settings[key] = env[key]
     for key in _INT_KEYS:
         settings[key] = int(settings[key])
+    settings["RECOMPUTE_MIN_INTERVAL"] = float(settings["RECOMPUTE_MIN_INTERVAL"])
     settings["PRODUCTION"] = str(settings["PRODUCTION"]).lower() in {"1", "true", "yes"}
     if not settings["DATABASE_URL"]:
         db_file = Path(instance_path) / "polls_site.sqlite3"
@@ -73,9 +80,11 @@ def finish(config: dict[str, Any]) -> None:
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we install; plain postgresql:// would ask for psycopg2.
         config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len("postgresql://") :]
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
-        engine_options["connect_args"] = {"timeout": 30}
+        engine_options: dict[str, Any] = {"connect_args": {"timeout": 30}}
+    else:
+        # A server may have closed idle connections (restart, failover): test before use.
+        engine_options = {"pool_pre_ping": True}
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     for key in ("VOTE_LIMIT_IP_POLL", "VOTE_LIMIT_IP"):
         parse_limit(config[key])

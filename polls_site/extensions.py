@@ -19,7 +19,9 @@ class Base(DeclarativeBase):
     """Declarative base for all models."""
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay usable after commit: a vote renders from the poll it already loaded
+# instead of reloading the poll and its options.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 csrf = CSRFProtect()
 babel = Babel()
 

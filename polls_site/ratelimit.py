@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -28,6 +29,9 @@ return {'duplicate', 0}
 """
 
 
+DEDUPE_TTL_OPEN_ENDED = timedelta(days=90)
+
+
 @dataclass(frozen=True)
 class Admission:
     """What Redis said about a vote attempt.
@@ -40,12 +44,22 @@ class Admission:
     retry_after: int = 0
 
 
+def dedupe_ttl(closes_at: datetime | None, now: datetime) -> int:
+    """Seconds a dedupe key lives: a day past the poll's close, or 90 days if open-ended.
+
+    The database constraint still refuses a second ballot after the key expires.
+    """
+    if closes_at is not None:
+        return max(int((closes_at - now).total_seconds()) + 24 * 3600, 60)
+    return int(DEDUPE_TTL_OPEN_ENDED.total_seconds())
+
+
 def dedupe_key(poll_id: int, voter_key: str) -> str:
     """The Redis key that marks ``voter_key`` as having voted in ``poll_id``."""
     return rkey("voted", poll_id, voter_key)
 
 
-def admit_vote(poll_id: int, voter_key: str, ip_hash: str, dedupe_ttl: int) -> Admission:
+def admit_vote(poll_id: int, voter_key: str, ip_hash: str, ttl: int) -> Admission:
     """Count the attempt against the IP limits and claim the voter's dedupe key."""
     per_poll_count, per_poll_window = parse_limit(current_app.config["VOTE_LIMIT_IP_POLL"])
     per_ip_count, per_ip_window = parse_limit(current_app.config["VOTE_LIMIT_IP"])
@@ -54,7 +68,7 @@ def admit_vote(poll_id: int, voter_key: str, ip_hash: str, dedupe_ttl: int) -> A
         rkey("rl", "vote", ip_hash),
         dedupe_key(poll_id, voter_key),
     ]
-    args = [per_poll_count, per_poll_window, per_ip_count, per_ip_window, max(dedupe_ttl, 60)]
+    args = [per_poll_count, per_poll_window, per_ip_count, per_ip_window, ttl]
     try:
         verdict, ttl = lua_script(_ADMIT_VOTE)(keys=keys, args=args)
     except RedisError as exc:

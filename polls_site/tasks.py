@@ -8,8 +8,9 @@ number that lets an unchanged poll answer 204 without touching the database.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
+import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,6 +18,7 @@ from redis.exceptions import RedisError
 from rq import Retry
 from sqlalchemy.exc import IntegrityError
 
+from . import ratelimit
 from .extensions import db, lua_script, redis_client, rkey, task_queue
 from .models import Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot, utcnow
 from .results import build_rows
@@ -30,22 +32,20 @@ log = logging.getLogger(__name__)
 # the reconcile pass.) The TTL heals a marker left by a failed enqueue.
 PENDING_TTL = 60
 
+# Claims the pending marker; returns -1 if a recount is already pending, else how
+# many milliseconds to wait so that recounts of one poll keep their minimum interval.
+_CLAIM_RECOMPUTE = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return -1 end
+local wait = tonumber(redis.call('GET', KEYS[2]) or '0') + tonumber(ARGV[2]) - tonumber(ARGV[1])
+if wait < 0 then return 0 end
+return wait
+"""
+
 _PUBLISH_VERSION = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
 if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1
 """
-
-# The process that imported this module owns the pool; a forked work-horse does not.
-_engine_pid = os.getpid()
-
-
-def _fresh_connections_after_fork() -> None:
-    # A forked work-horse must not reuse the parent's pooled DB connections.
-    global _engine_pid
-    if _engine_pid != os.getpid():
-        db.engine.dispose(close=False)
-        _engine_pid = os.getpid()
 
 
 def _job_id(name: str) -> str:
@@ -71,19 +71,29 @@ def request_recompute(poll_id: int) -> bool:
     """Enqueue a recompute of ``poll_id`` unless one is already pending; False if Redis failed."""
     client = redis_client()
     pending = rkey("recompute-pending", poll_id)
+    min_gap_ms = int(current_app.config["RECOMPUTE_MIN_INTERVAL"] * 1000)
     try:
-        if not client.set(pending, 1, nx=True, ex=PENDING_TTL):
+        wait_ms = lua_script(_CLAIM_RECOMPUTE)(
+            keys=[pending, rkey("recomputed-at", poll_id)],
+            args=[int(time.time() * 1000), min_gap_ms, PENDING_TTL],
+        )
+        if wait_ms < 0:
             return True
+        options = {
+            "job_id": _job_id(f"recompute-{poll_id}"),
+            "retry": Retry(max=3, interval=[1, 5, 15]),
+            "result_ttl": 0,
+            "failure_ttl": 7 * 24 * 3600,
+            "job_timeout": 120,
+        }
         try:
-            task_queue().enqueue(
-                recompute_results,
-                poll_id,
-                job_id=_job_id(f"recompute-{poll_id}"),
-                retry=Retry(max=3, interval=[1, 5, 15]),
-                result_ttl=0,
-                failure_ttl=7 * 24 * 3600,
-                job_timeout=120,
-            )
+            if wait_ms == 0:
+                task_queue().enqueue(recompute_results, poll_id, **options)
+            else:
+                # Run by the worker's scheduler once the interval has passed.
+                task_queue().enqueue_in(
+                    timedelta(milliseconds=wait_ms), recompute_results, poll_id, **options
+                )
         except RedisError:
             client.delete(pending)
             raise
@@ -156,9 +166,10 @@ def compute_snapshot(poll_id: int) -> ResultSnapshot | None:
 
 def recompute_results(poll_id: int) -> int | None:
     """RQ job: recount a poll from its ballots; returns the snapshot version."""
-    _fresh_connections_after_fork()
     try:
-        redis_client().delete(rkey("recompute-pending", poll_id))
+        redis_client().pipeline().delete(rkey("recompute-pending", poll_id)).set(
+            rkey("recomputed-at", poll_id), int(time.time() * 1000), ex=PENDING_TTL
+        ).execute()
     except RedisError as exc:
         log.warning("could not clear the pending marker of poll %s: %s", poll_id, exc)
     try:
@@ -201,14 +212,44 @@ def stale_poll_ids() -> list[int]:
     return list(db.session.scalars(query))
 
 
+def rebuild_dedupe_keys(batch: int = 5000) -> int:
+    """Mark the voters of open polls as having voted again, once after Redis lost its data.
+
+    Returns how many keys were written (0 when Redis still has them).
+    """
+    client = redis_client()
+    marker = rkey("dedupe-rebuilt")
+    if client.exists(marker):
+        return 0
+    now = utcnow()
+    rows = db.session.execute(
+        sa.select(Ballot.poll_id, Ballot.voter_key, Poll.closes_at)
+        .join(Poll, Poll.id == Ballot.poll_id)
+        .where(Poll.status == PollStatus.OPEN)
+        .execution_options(yield_per=batch)
+    )
+    pipe = client.pipeline(transaction=False)
+    written = 0
+    for poll_id, voter_key, closes_at in rows:
+        ttl = ratelimit.dedupe_ttl(closes_at, now)
+        pipe.set(ratelimit.dedupe_key(poll_id, voter_key), 1, nx=True, ex=ttl)
+        written += 1
+        if written % batch == 0:
+            pipe.execute()
+    pipe.execute()
+    client.set(marker, 1)
+    log.info("rebuilt %s vote dedupe keys from the ballots", written)
+    return written
+
+
 def reconcile_results() -> list[int]:
     """RQ job: recompute every stale poll and republish every version to Redis.
 
     Catches votes taken while Redis was down (no job was enqueued for them) and
-    rebuilds the version keys after Redis lost its data.
+    rebuilds the version and dedupe keys after Redis lost its data.
     """
-    _fresh_connections_after_fork()
     try:
+        rebuild_dedupe_keys()
         stale = stale_poll_ids()
         for poll_id in stale:
             compute_snapshot(poll_id)

@@ -165,13 +165,16 @@ def poll_id(app: Flask) -> int:
     return make_poll(app)
 
 
-def drain_queue(app: Flask) -> None:
-    """Run every queued job with a real RQ worker (in-process, burst) against real Redis."""
+def drain_queue(app: Flask, with_scheduler: bool = False) -> None:
+    """Run every queued job with a real RQ worker (in-process, burst) against real Redis.
+
+    ``with_scheduler`` first moves scheduled jobs that are due onto the queue.
+    """
     with app.app_context():
         connection = Redis.from_url(app.config["REDIS_URL"])
         queue = app.extensions["polls_queue"]
         worker = SimpleWorker([queue.name], connection=connection, serializer=JSONSerializer)
-        worker.work(burst=True)
+        worker.work(burst=True, with_scheduler=with_scheduler)
         connection.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from polls_site.extensions import db, redis_client, task_queue
 from polls_site.models import Ballot, BallotChoice, ResultSnapshot
 from polls_site.tasks import (
     compute_snapshot,
+    rebuild_dedupe_keys,
     reconcile_results,
     request_recompute,
     stale_poll_ids,
@@ -153,3 +155,44 @@ def test_worker_script_in_burst_mode(app, poll_id) -> None:
     with app.app_context():
         assert db.session.get(ResultSnapshot, poll_id).total == 3
         assert task_queue().count == 0
+
+
+def test_recounts_of_a_busy_poll_keep_the_minimum_interval(app, poll_id) -> None:
+    app.config["RECOMPUTE_MIN_INTERVAL"] = 2.0
+    option = option_ids(app, poll_id)[0]
+    vote_as_new_readers(app, poll_id, [option])
+    with app.app_context():
+        assert task_queue().count == 1  # a lone vote is recounted at once
+    drain_queue(app)
+    vote_as_new_readers(app, poll_id, [option, option])
+    with app.app_context():
+        queue = task_queue()
+        # The poll was just recounted: the next recount waits in the scheduler.
+        assert queue.count == 0
+        assert queue.scheduled_job_registry.count == 1
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        drain_queue(app, with_scheduler=True)
+        with app.app_context():
+            if db.session.get(ResultSnapshot, poll_id, populate_existing=True).total == 3:
+                break
+    with app.app_context():
+        assert db.session.get(ResultSnapshot, poll_id, populate_existing=True).total == 3
+
+
+def test_reconcile_rebuilds_dedupe_keys_after_redis_lost_them(app, client, poll_id) -> None:
+    reader = Voting(client)
+    assert reader.vote(poll_id, option_ids(app, poll_id)[0]).status_code == 200
+    with app.app_context():
+        reconcile_results()  # Redis as it was: nothing to rebuild after this
+        prefix = app.config["REDIS_KEY_PREFIX"]
+        for key in redis_client().scan_iter(match=f"{prefix}*"):
+            redis_client().delete(key)  # Redis restarted empty
+    forgotten = client.get(f"/w/poll/{poll_id}").get_data(as_text=True)
+    assert 'name="option"' in forgotten  # the widget cannot tell yet...
+    with app.app_context():
+        assert rebuild_dedupe_keys() == 1
+        assert rebuild_dedupe_keys() == 0  # once per loss of Redis data
+    remembered = client.get(f"/w/poll/{poll_id}").get_data(as_text=True)
+    assert "Вы проголосовали в этом опросе." in remembered
+    assert 'name="option"' not in remembered

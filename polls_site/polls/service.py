@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import ratelimit
 from ..extensions import db, redis_client
@@ -20,10 +20,6 @@ from ..tasks import request_recompute, version_key
 from ..voters import Voter, client_ip, ip_hash
 
 log = logging.getLogger(__name__)
-
-# Dedupe keys outlive an open-ended poll by this much; the database constraint
-# still holds after they expire.
-DEDUPE_TTL_OPEN_ENDED = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -63,16 +59,29 @@ class VoteOutcome:
 
 def get_public_poll(poll_id: int) -> Poll:
     """The poll with its options, or 404 for unknown ids and drafts."""
-    poll = db.session.scalars(
-        sa.select(Poll).where(Poll.id == poll_id).options(selectinload(Poll.options))
-    ).one_or_none()
+    poll = (
+        db.session.scalars(
+            sa.select(Poll).where(Poll.id == poll_id).options(joinedload(Poll.options))
+        )
+        .unique()
+        .one_or_none()
+    )
     if poll is None or poll.status == PollStatus.DRAFT:
         abort(404)
     return poll
 
 
 def own_ballot(poll_id: int, voter: Voter) -> tuple[int, list[int]] | None:
-    """(ballot id, chosen option ids) of this voter's ballot in the poll, or None."""
+    """(ballot id, chosen option ids) of this voter's ballot in the poll, or None.
+
+    Most readers have not voted: their missing dedupe key answers that from Redis.
+    The database is asked when the key exists or Redis cannot say.
+    """
+    try:
+        if not redis_client().exists(ratelimit.dedupe_key(poll_id, voter.key)):
+            return None
+    except RedisError:
+        pass
     rows = db.session.execute(
         sa.select(Ballot.id, BallotChoice.option_id)
         .join(BallotChoice, BallotChoice.ballot_id == Ballot.id)
@@ -141,16 +150,12 @@ def version_is_current(poll_id: int, shown: str | None) -> bool:
     return current is not None and current.decode() == shown
 
 
-def _dedupe_ttl(poll: Poll, now: datetime) -> int:
-    if poll.closes_at:
-        return int((poll.closes_at - now).total_seconds()) + 24 * 3600
-    return int(DEDUPE_TTL_OPEN_ENDED.total_seconds())
-
-
 def cast_vote(poll: Poll, voter: Voter, chosen: list[int], now: datetime) -> VoteOutcome:
     """Store one ballot, or say why not. Never leaves half a ballot behind."""
     hashed_ip = ip_hash(client_ip())
-    admission = ratelimit.admit_vote(poll.id, voter.key, hashed_ip, _dedupe_ttl(poll, now))
+    admission = ratelimit.admit_vote(
+        poll.id, voter.key, hashed_ip, ratelimit.dedupe_ttl(poll.closes_at, now)
+    )
     if admission.verdict == "limited":
         return VoteOutcome(429, "limited", retry_after=admission.retry_after)
     if admission.verdict == "duplicate":
