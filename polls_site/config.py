@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "RESULTS_POLL_SECONDS": 10,
     # How often the worker reconciles snapshots that are older than their ballots.
     "RECONCILE_SECONDS": 30,
+    # How long the widget may use a cached copy of a poll and its options.
+    "POLL_CACHE_SECONDS": 10,
     # Least time between two recounts of one poll: a burst of votes costs one recount
     # per interval, while a lone vote is recounted at once.
     "RECOMPUTE_MIN_INTERVAL": 1.0,
@@ -41,6 +43,7 @@ _INT_KEYS = {
     "RESULTS_POLL_SECONDS",
     "RECONCILE_SECONDS",
     "TRUSTED_PROXY_COUNT",
+    "POLL_CACHE_SECONDS",
 }
 
 

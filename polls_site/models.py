@@ -81,23 +81,26 @@ class Poll(db.Model):
         ),
     )
 
-    def accepts_votes(self, now: datetime | None = None) -> bool:
-        """True while the poll is open and inside its opening window."""
-        return self.voting_state(now) == "open"
-
     def voting_state(self, now: datetime | None = None) -> str:
-        """ "open", "not_open_yet" or "closed", from the status and the opening window."""
-        now = now or utcnow()
-        if self.status == PollStatus.CLOSED or (self.closes_at and now >= self.closes_at):
-            return "closed"
-        if self.status == PollStatus.DRAFT or (self.opens_at and now < self.opens_at):
-            return "not_open_yet"
-        return "open"
+        """Return "open", "not_open_yet" or "closed" (see the module-level voting_state)."""
+        return voting_state(self.status, self.opens_at, self.closes_at, now)
 
     @property
     def choice_limit(self) -> int:
         """How many options one ballot may mark."""
         return self.max_choices if self.multiple else 1
+
+
+def voting_state(
+    status: str, opens_at: datetime | None, closes_at: datetime | None, now: datetime | None = None
+) -> str:
+    """Return "open", "not_open_yet" or "closed" from a poll's status and opening window."""
+    now = now or utcnow()
+    if status == PollStatus.CLOSED or (closes_at and now >= closes_at):
+        return "closed"
+    if status == PollStatus.DRAFT or (opens_at and now < opens_at):
+        return "not_open_yet"
+    return "open"
 
 
 class Option(db.Model):

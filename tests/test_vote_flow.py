@@ -10,6 +10,7 @@ from flask import Flask
 
 from polls_site.extensions import db, redis_client
 from polls_site.models import Ballot, BallotChoice, PollStatus, ResultsVisibility, utcnow
+from polls_site.poll_cache import forget_poll
 from polls_site.ratelimit import dedupe_key
 from tests.conftest import Voting, closed_poll_fields, make_poll, option_ids
 
@@ -117,6 +118,7 @@ def test_closed_poll_refuses_votes(app, voting) -> None:
         poll = db.session.get(Poll, poll_id)
         poll.status = PollStatus.CLOSED
         db.session.commit()
+        forget_poll(poll_id)  # as the editors' close action does
     response = voting.vote(poll_id, option_ids(app, poll_id)[0], token=token)
     assert response.status_code == 410
     assert "Голосование окончено: опрос закрыт." in response.get_data(as_text=True)
@@ -142,6 +144,7 @@ def test_poll_not_open_yet_refuses_votes(app, voting) -> None:
 
         db.session.get(Poll, poll_id).opens_at = utcnow() + timedelta(days=1)
         db.session.commit()
+        forget_poll(poll_id)
     response = voting.vote(poll_id, option_ids(app, poll_id)[0], token=token)
     assert response.status_code == 409
     assert "Голосование ещё не началось." in response.get_data(as_text=True)

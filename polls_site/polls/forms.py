@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, ValidationError
 
-from ..models import Poll
+from ..poll_cache import PollInfo
 
 
 def _option_id(value: Any) -> int:
@@ -30,7 +30,7 @@ class VoteForm(FlaskForm):
     token = HiddenField()
     option = SelectMultipleField(coerce=_option_id, validate_choice=False)
 
-    def __init__(self, poll: Poll, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, poll: PollInfo, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.poll = poll
         self.option.choices = [(o.id, o.text) for o in poll.options]

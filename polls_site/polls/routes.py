@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..extensions import csrf
-from ..models import Poll, ResultsVisibility, utcnow
+from ..models import ResultsVisibility, utcnow
+from ..poll_cache import PollInfo
 from ..voters import (
     Voter,
     current_voter,
@@ -48,7 +49,7 @@ class Notice:
 class PollScreen:
     """What the widget shows to one reader."""
 
-    poll: Poll
+    poll: PollInfo
     mode: str  # form, results, thanks, not_open, hidden
     results: ResultsView | None = None
     token: str = ""
@@ -64,7 +65,7 @@ def is_htmx() -> bool:
 
 
 def _screen(
-    poll: Poll,
+    poll: PollInfo,
     voter: Voter,
     *,
     want_results: bool = False,

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from flask import abort
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import joinedload
 
 from .. import ratelimit
 from ..extensions import db, redis_client
-from ..models import Ballot, BallotChoice, Poll, PollStatus, ResultSnapshot, ResultsVisibility
+from ..models import Ballot, BallotChoice, PollStatus, ResultSnapshot, ResultsVisibility
+from ..poll_cache import PollInfo, load_poll
 from ..results import ResultRow, add_votes
 from ..tasks import request_recompute, version_key
 from ..voters import Voter, client_ip, ip_hash
@@ -57,15 +57,9 @@ class VoteOutcome:
     chosen: list[int] = field(default_factory=list)
 
 
-def get_public_poll(poll_id: int) -> Poll:
-    """The poll with its options, or 404 for unknown ids and drafts."""
-    poll = (
-        db.session.scalars(
-            sa.select(Poll).where(Poll.id == poll_id).options(joinedload(Poll.options))
-        )
-        .unique()
-        .one_or_none()
-    )
+def get_public_poll(poll_id: int) -> PollInfo:
+    """The poll with its options (cached), or 404 for unknown ids and drafts."""
+    poll = load_poll(poll_id)
     if poll is None or poll.status == PollStatus.DRAFT:
         abort(404)
     return poll
@@ -92,7 +86,7 @@ def own_ballot(poll_id: int, voter: Voter) -> tuple[int, list[int]] | None:
     return rows[0][0], [option_id for _, option_id in rows]
 
 
-def results_public(poll: Poll) -> bool:
+def results_public(poll: PollInfo) -> bool:
     """May anyone see the results right now (without having voted)?"""
     if poll.results_visibility == ResultsVisibility.ALWAYS:
         return True
@@ -101,14 +95,14 @@ def results_public(poll: Poll) -> bool:
     return poll.voting_state() == "closed"
 
 
-def results_visible(poll: Poll, has_voted: bool) -> bool:
+def results_visible(poll: PollInfo, has_voted: bool) -> bool:
     """May this reader see the results?"""
     if results_public(poll):
         return True
     return has_voted and poll.results_visibility == ResultsVisibility.AFTER_VOTE
 
 
-def results_view(poll: Poll, own: tuple[int, list[int]] | None = None) -> ResultsView:
+def results_view(poll: PollInfo, own: tuple[int, list[int]] | None = None) -> ResultsView:
     """The latest snapshot of ``poll``, with the reader's own ballot added if it is newer."""
     snapshot = db.session.get(ResultSnapshot, poll.id)
     option_ids = [o.id for o in poll.options]
@@ -150,7 +144,7 @@ def version_is_current(poll_id: int, shown: str | None) -> bool:
     return current is not None and current.decode() == shown
 
 
-def cast_vote(poll: Poll, voter: Voter, chosen: list[int], now: datetime) -> VoteOutcome:
+def cast_vote(poll: PollInfo, voter: Voter, chosen: list[int], now: datetime) -> VoteOutcome:
     """Store one ballot, or say why not. Never leaves half a ballot behind."""
     hashed_ip = ip_hash(client_ip())
     admission = ratelimit.admit_vote(
