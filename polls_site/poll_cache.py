@@ -18,6 +18,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy.orm import joinedload
 
+from . import html_cache
 from .extensions import db, redis_client, rkey
 from .models import Poll, voting_state
 
@@ -127,8 +128,12 @@ def load_poll(poll_id: int) -> PollInfo | None:
 
 
 def forget_poll(poll_id: int) -> None:
-    """Drop the cached copy after the poll or its options changed."""
+    """Drop the cached copy, and the HTML rendered from it, after the poll changed."""
     try:
-        redis_client().delete(_key(poll_id))
+        redis_client().delete(
+            _key(poll_id),
+            html_cache.page_key("form", poll_id),
+            html_cache.page_key("results", poll_id),
+        )
     except RedisError as exc:
         log.warning("cached poll %s not dropped (it expires by itself): %s", poll_id, exc)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from polls_site.extensions import db
 from polls_site.models import Poll
 from polls_site.poll_cache import OptionInfo, PollInfo, forget_poll, load_poll
-from tests.conftest import make_poll
+from tests.conftest import Voting, drain_queue, make_poll, option_ids
 
 
 def test_json_round_trip() -> None:
@@ -46,3 +46,32 @@ def test_unknown_poll_is_cached_as_missing(app) -> None:
             assert load_poll(424242) is None  # answered by Redis alone
         finally:
             db.session.scalars = original  # type: ignore[assignment]
+
+
+def test_new_readers_share_one_rendered_form_until_the_poll_changes(app) -> None:
+    poll_id = make_poll(app)
+    first, second = Voting(app.test_client()), Voting(app.test_client())
+    token = first.token(poll_id)
+    assert second.token(poll_id) == token  # the same rendered form, cookies apart
+    with app.app_context():
+        db.session.get(Poll, poll_id).question = "Новый вопрос?"
+        db.session.commit()
+        forget_poll(poll_id)
+    page = app.test_client().get(f"/w/poll/{poll_id}").get_data(as_text=True)
+    assert "Новый вопрос?" in page
+
+
+def test_results_html_is_shared_per_version(app, client) -> None:
+    poll_id = make_poll(app)
+    for _ in range(2):
+        Voting(app.test_client()).vote(poll_id, option_ids(app, poll_id)[0])
+    drain_queue(app)
+    hx = {"HX-Request": "true"}
+    fresh = client.get(f"/w/poll/{poll_id}/results?v=0", headers=hx).get_data(as_text=True)
+    original = db.session.get
+    db.session.get = None  # type: ignore[assignment]
+    try:
+        cached = client.get(f"/w/poll/{poll_id}/results?v=0", headers=hx).get_data(as_text=True)
+    finally:
+        db.session.get = original  # type: ignore[assignment]
+    assert cached == fresh and "Всего голосов: 2" in cached

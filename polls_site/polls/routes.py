@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..extensions import csrf
+from ..html_cache import cached_html, page_key, variant
 from ..models import ResultsVisibility, utcnow
 from ..poll_cache import PollInfo
 from ..voters import (
@@ -25,10 +26,10 @@ from .service import (
     cast_vote,
     get_public_poll,
     own_ballot,
+    published_version,
     results_public,
     results_view,
     results_visible,
-    version_is_current,
 )
 
 bp = Blueprint("polls", __name__, url_prefix="/w/poll")
@@ -100,7 +101,17 @@ def _screen(
 
 def _respond(screen: PollScreen, status: int = 200) -> Response:
     template = "polls/_poll.html" if is_htmx() else "polls/widget.html"
-    response = Response(render_template(template, screen=screen), status=status)
+
+    def render() -> str:
+        return render_template(template, screen=screen)
+
+    if screen.mode == "form" and not screen.notices and not screen.selected:
+        # What every new reader sees: rendered once per few seconds (its vote token
+        # is not a secret; the Origin check is what stops cross-site posts).
+        body = cached_html(page_key("form", screen.poll.id), variant(template), render)
+    else:
+        body = render()
+    response = Response(body, status=status)
     response.headers["Vary"] = "HX-Request, Cookie"
     response.headers["Cache-Control"] = "private, no-store"
     ensure_voter_cookie(response)
@@ -179,7 +190,8 @@ def vote(poll_id: int) -> Response:
 @bp.get("/<int:poll_id>/results")
 def results(poll_id: int) -> Response:
     """The results partial; 204 when the reader already shows the current version."""
-    if is_htmx() and version_is_current(poll_id, request.args.get("v")):
+    current = published_version(poll_id) if is_htmx() else None
+    if current is not None and current == request.args.get("v"):
         response = Response(status=204)
         response.headers["Cache-Control"] = "public, max-age=2"
         response.headers["Vary"] = "HX-Request"
@@ -188,9 +200,15 @@ def results(poll_id: int) -> Response:
     if not is_htmx():
         return _respond(_screen(poll, current_voter(), want_results=True))
     if results_public(poll):
-        response = Response(
-            render_template("polls/_results.html", results=results_view(poll), poll=poll)
-        )
+
+        def render() -> str:
+            return render_template("polls/_results.html", results=results_view(poll), poll=poll)
+
+        if current is None:
+            body = render()
+        else:
+            body = cached_html(page_key("results", poll.id), variant(current), render)
+        response = Response(body)
         response.headers["Cache-Control"] = "public, max-age=2"
     else:
         own = own_ballot(poll.id, current_voter())

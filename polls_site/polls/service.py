@@ -133,15 +133,13 @@ def results_view(poll: PollInfo, own: tuple[int, list[int]] | None = None) -> Re
     )
 
 
-def version_is_current(poll_id: int, shown: str | None) -> bool:
-    """True if Redis says the reader already shows the latest version (no DB access)."""
-    if not shown:
-        return False
+def published_version(poll_id: int) -> str | None:
+    """The version of the poll's latest snapshot as Redis knows it (no DB access)."""
     try:
         current = redis_client().get(version_key(poll_id))
     except RedisError:
-        return False
-    return current is not None and current.decode() == shown
+        return None
+    return current.decode() if current is not None else None
 
 
 def cast_vote(poll: PollInfo, voter: Voter, chosen: list[int], now: datetime) -> VoteOutcome:

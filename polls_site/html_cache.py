@@ -1,0 +1,52 @@
+"""Rendered widget HTML shared by every reader, kept in Redis for a few seconds.
+
+Two fragments are the same for everyone: a poll's vote form as a new reader sees
+it, and its results at a given version. Rendering them is most of what a widget
+request costs, so each is rendered once per POLL_CACHE_SECONDS and variant.
+Redis trouble only means rendering again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app, g
+from flask_babel import get_locale
+from redis.exceptions import RedisError
+
+from .extensions import redis_client, rkey
+
+log = logging.getLogger(__name__)
+
+
+def page_key(kind: str, poll_id: int) -> str:
+    """The Redis hash holding one poll's cached ``kind`` ("form" or "results") variants."""
+    return rkey("html", kind, poll_id)
+
+
+def variant(*parts: object) -> str:
+    """A hash field for this request: the parts plus the language (and whether it was asked)."""
+    return ":".join([*map(str, parts), str(get_locale()), g.get("explicit_lang") or "-"])
+
+
+def cached_html(key: str, field: str, render: Callable[[], str]) -> str:
+    """The cached HTML at ``key``/``field``, or ``render()``'s, stored for the next reader."""
+    client = redis_client()
+    try:
+        html = client.hget(key, field)
+    except RedisError:
+        return render()
+    if html is not None:
+        return html.decode()
+    html_text = render()
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.hset(key, field, html_text)
+        pipe.ttl(key)
+        _, ttl = pipe.execute()
+        if ttl < 0:  # a new hash: every variant in it expires together
+            client.expire(key, current_app.config["POLL_CACHE_SECONDS"])
+    except RedisError as exc:
+        log.warning("rendered HTML not cached: %s", exc)
+    return html_text
