@@ -14,6 +14,7 @@ from .embedded_redis import ensure_embedded_redis
 from .errors import init_errors
 from .extensions import csrf, init_db, init_redis
 from .i18n import init_i18n
+from .near_cache import init_near_cache
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_db(app)
     init_redis(app)
+    init_near_cache(app)
     csrf.init_app(app)
     init_i18n(app)
     init_errors(app)

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "RECONCILE_SECONDS": 30,
     # How long the widget may use a cached copy of a poll and its options.
     "POLL_CACHE_SECONDS": 10,
+    # How long a web process may reuse a poll's version, copy and HTML without asking Redis.
+    "NEAR_CACHE_SECONDS": 1.0,
     # Least time between two recounts of one poll: a burst of votes costs one recount
     # per interval, while a lone vote is recounted at once.
     "RECOMPUTE_MIN_INTERVAL": 1.0,
@@ -68,7 +70,8 @@ def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> 
             settings[key] = env[key]
     for key in _INT_KEYS:
         settings[key] = int(settings[key])
-    settings["RECOMPUTE_MIN_INTERVAL"] = float(settings["RECOMPUTE_MIN_INTERVAL"])
+    for key in ("RECOMPUTE_MIN_INTERVAL", "NEAR_CACHE_SECONDS"):
+        settings[key] = float(settings[key])
     settings["PRODUCTION"] = str(settings["PRODUCTION"]).lower() in {"1", "true", "yes"}
     if not settings["DATABASE_URL"]:
         db_file = Path(instance_path) / "polls_site.sqlite3"

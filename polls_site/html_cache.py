@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from redis.exceptions import RedisError
 
 from .extensions import redis_client, rkey
+from .near_cache import near_cache
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ def variant(*parts: object) -> str:
 
 def cached_html(key: str, field: str, render: Callable[[], str]) -> str:
     """The cached HTML at ``key``/``field``, or ``render()``'s, stored for the next reader."""
+    return near_cache().get_or_load((key, field), lambda: _shared_html(key, field, render))
+
+
+def _shared_html(key: str, field: str, render: Callable[[], str]) -> str:
     client = redis_client()
     try:
         html = client.hget(key, field)

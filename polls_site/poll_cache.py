@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from . import html_cache
 from .extensions import db, redis_client, rkey
 from .models import Poll, voting_state
+from .near_cache import near_cache
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,11 @@ def _key(poll_id: int) -> str:
 
 
 def load_poll(poll_id: int) -> PollInfo | None:
-    """The poll from the cache, or from the database (then cached); None if unknown."""
+    """The poll from the caches, or from the database (then cached); None if unknown."""
+    return near_cache().get_or_load(("poll", poll_id), lambda: _load_shared(poll_id))
+
+
+def _load_shared(poll_id: int) -> PollInfo | None:
     client = redis_client()
     try:
         raw = client.get(_key(poll_id))
@@ -129,6 +134,7 @@ def load_poll(poll_id: int) -> PollInfo | None:
 
 def forget_poll(poll_id: int) -> None:
     """Drop the cached copy, and the HTML rendered from it, after the poll changed."""
+    near_cache().forget(("poll", poll_id))
     try:
         redis_client().delete(
             _key(poll_id),

@@ -104,6 +104,8 @@ def app_config(database_url: str, redis_url: str, prefix: str, **extra: object) 
         "REDIS_URL": redis_url,
         "REDIS_KEY_PREFIX": prefix,
         "RESULTS_POLL_SECONDS": 1,
+        # Tests change polls and versions behind the app's back: no per-process reuse.
+        "NEAR_CACHE_SECONDS": 0,
     }
     config.update(extra)
     return config

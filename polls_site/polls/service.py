@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from .. import ratelimit
 from ..extensions import db, redis_client
 from ..models import Ballot, BallotChoice, PollStatus, ResultSnapshot, ResultsVisibility
+from ..near_cache import near_cache
 from ..poll_cache import PollInfo, load_poll
 from ..results import ResultRow, add_votes
 from ..tasks import request_recompute, version_key
@@ -135,11 +136,15 @@ def results_view(poll: PollInfo, own: tuple[int, list[int]] | None = None) -> Re
 
 def published_version(poll_id: int) -> str | None:
     """The version of the poll's latest snapshot as Redis knows it (no DB access)."""
-    try:
-        current = redis_client().get(version_key(poll_id))
-    except RedisError:
-        return None
-    return current.decode() if current is not None else None
+
+    def load() -> str | None:
+        try:
+            current = redis_client().get(version_key(poll_id))
+        except RedisError:
+            return None
+        return current.decode() if current is not None else None
+
+    return near_cache().get_or_load(("version", poll_id), load)
 
 
 def cast_vote(poll: PollInfo, voter: Voter, chosen: list[int], now: datetime) -> VoteOutcome:
