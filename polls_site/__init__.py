@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as settings
 from .embedded_redis import ensure_embedded_redis
 from .errors import init_errors
-from .extensions import csrf, init_db, init_redis
+from .extensions import LazySessionInterface, csrf, init_db, init_redis
 from .i18n import init_i18n
 from .near_cache import init_near_cache
 
@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
+    app.session_interface = LazySessionInterface()
     init_db(app)
     init_redis(app)
     init_near_cache(app)

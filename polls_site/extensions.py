@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, Request, current_app
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -13,6 +14,19 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
+
+
+class LazySessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, without building its signer for requests that carry none.
+
+    Widget readers never have a session cookie; only the staff area uses one.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """An empty session when there is no cookie, else Flask's usual one."""
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 class Base(DeclarativeBase):

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import current_app, g
-from flask_babel import get_locale
+from flask import current_app
 from redis.exceptions import RedisError
 
 from .extensions import redis_client, rkey
+from .i18n import explicit_lang
 from .near_cache import near_cache
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,8 @@ def page_key(kind: str, poll_id: int) -> str:
 
 
 def variant(*parts: object) -> str:
-    """A hash field for this request: the parts plus the language (and whether it was asked)."""
-    return ":".join([*map(str, parts), str(get_locale()), g.get("explicit_lang") or "-"])
+    """A hash field for this request: the parts plus the language asked for (if any)."""
+    return ":".join([*map(str, parts), explicit_lang() or "-"])
 
 
 def cached_html(key: str, field: str, render: Callable[[], str]) -> str:

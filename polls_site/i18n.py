@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 from .extensions import babel
+
+
+def explicit_lang() -> str | None:
+    """The supported language named by ``?lang=`` on this request, if any."""
+    lang = request.args.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else None
 
 
 def select_locale() -> str:
@@ -16,18 +22,15 @@ def select_locale() -> str:
     The portal decides the language of its page, so the reader's Accept-Language
     does not switch a Russian portal's widgets to English.
     """
-    lang = request.args.get("lang")
-    if lang in current_app.config["LANGUAGES"]:
-        g.explicit_lang = lang
-        return lang
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return explicit_lang() or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _keep_lang(endpoint: str, values: dict[str, Any]) -> None:
     # Links and htmx URLs inside a widget keep the language it was opened in.
-    lang = g.get("explicit_lang")
-    if lang and endpoint != "static" and "lang" not in values:
-        values["lang"] = lang
+    if endpoint != "static" and "lang" not in values and has_request_context():
+        lang = explicit_lang()
+        if lang:
+            values["lang"] = lang
 
 
 def init_i18n(app: Flask) -> None:

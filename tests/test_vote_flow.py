@@ -361,3 +361,11 @@ def test_english_on_request_and_links_keep_it(client, poll_id) -> None:
     assert '<html lang="en">' in html
     assert ">Vote<" in html and "Голосовать" not in html
     assert f"/w/poll/{poll_id}/vote?lang=en" in html
+
+
+def test_english_fragments_keep_the_language_too(client, poll_id) -> None:
+    html = client.get(f"/w/poll/{poll_id}?lang=en", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
+    assert f"/w/poll/{poll_id}/vote?lang=en" in html
+    assert ">Vote<" in html

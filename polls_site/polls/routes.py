@@ -53,11 +53,15 @@ class PollScreen:
     poll: PollInfo
     mode: str  # form, results, thanks, not_open, hidden
     results: ResultsView | None = None
-    token: str = ""
     selected: tuple[int, ...] = ()
     notices: tuple[Notice, ...] = ()
     can_show_results: bool = False
     can_vote: bool = False
+
+    @property
+    def token(self) -> str:
+        """A fresh vote token, made only when the form is actually rendered."""
+        return make_vote_token(self.poll.id)
 
 
 def is_htmx() -> bool:
@@ -90,7 +94,6 @@ def _screen(
             screen.mode = "hidden"
     screen.can_vote = state == "open" and own is None
     if screen.mode == "form":
-        screen.token = make_vote_token(poll.id)
         screen.can_show_results = results_public(poll)
     if own is not None and not notices:
         screen.notices = (Notice("info", _("You have voted in this poll.")),)
