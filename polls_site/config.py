@@ -72,6 +72,8 @@ def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> 
         settings[key] = int(settings[key])
     for key in ("RECOMPUTE_MIN_INTERVAL", "NEAR_CACHE_SECONDS"):
         settings[key] = float(settings[key])
+    if isinstance(settings["LANGUAGES"], str):
+        settings["LANGUAGES"] = [x.strip() for x in settings["LANGUAGES"].split(",") if x.strip()]
     settings["PRODUCTION"] = str(settings["PRODUCTION"]).lower() in {"1", "true", "yes"}
     if not settings["DATABASE_URL"]:
         db_file = Path(instance_path) / "polls_site.sqlite3"

@@ -17,8 +17,15 @@ def test_parse_limit() -> None:
 
 def test_environment_overrides_defaults(tmp_path) -> None:
     settings = load_settings(
-        str(tmp_path), {"VOTE_LIMIT_IP": "5/60", "RESULTS_POLL_SECONDS": "7", "REDIS_URL": ""}
+        str(tmp_path),
+        {
+            "VOTE_LIMIT_IP": "5/60",
+            "RESULTS_POLL_SECONDS": "7",
+            "REDIS_URL": "",
+            "LANGUAGES": "ru, en",
+        },
     )
+    assert settings["LANGUAGES"] == ["ru", "en"]
     assert settings["VOTE_LIMIT_IP"] == "5/60"
     assert settings["RESULTS_POLL_SECONDS"] == 7
     assert settings["REDIS_URL"] is None
