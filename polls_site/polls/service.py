@@ -103,14 +103,44 @@ def results_visible(poll: PollInfo, has_voted: bool) -> bool:
     return has_voted and poll.results_visibility == ResultsVisibility.AFTER_VOTE
 
 
+@dataclass(frozen=True)
+class SnapshotData:
+    """The fields of a results snapshot the widget reads, detached from the session."""
+
+    rows: tuple[ResultRow, ...]
+    total: int
+    voters: int
+    last_ballot_id: int
+    version: int
+    computed_at: datetime | None
+
+
+def latest_snapshot(poll_id: int) -> SnapshotData | None:
+    """The poll's latest snapshot; a web process may reuse it for NEAR_CACHE_SECONDS."""
+
+    def load() -> SnapshotData | None:
+        snapshot = db.session.get(ResultSnapshot, poll_id)
+        if snapshot is None:
+            return None
+        return SnapshotData(
+            rows=tuple(snapshot.rows),
+            total=snapshot.total,
+            voters=snapshot.voters,
+            last_ballot_id=snapshot.last_ballot_id,
+            version=snapshot.version,
+            computed_at=snapshot.computed_at,
+        )
+
+    return near_cache().get_or_load(("snapshot", poll_id), load)
+
+
 def results_view(poll: PollInfo, own: tuple[int, list[int]] | None = None) -> ResultsView:
     """The latest snapshot of ``poll``, with the reader's own ballot added if it is newer."""
-    snapshot = db.session.get(ResultSnapshot, poll.id)
+    snapshot = latest_snapshot(poll.id) or SnapshotData((), 0, 0, 0, 0, None)
     option_ids = [o.id for o in poll.options]
-    rows: list[ResultRow] = list(snapshot.rows) if snapshot else []
-    total = snapshot.total if snapshot else 0
-    voters = snapshot.voters if snapshot else 0
-    if own is not None and (snapshot is None or own[0] > snapshot.last_ballot_id):
+    rows: list[ResultRow] = list(snapshot.rows)
+    total, voters = snapshot.total, snapshot.voters
+    if own is not None and own[0] > snapshot.last_ballot_id:
         rows = add_votes(option_ids, rows, own[1])
         total += len(own[1])
         voters += 1
@@ -127,10 +157,10 @@ def results_view(poll: PollInfo, own: tuple[int, list[int]] | None = None) -> Re
         lines=lines,
         total=total,
         voters=voters,
-        version=snapshot.version if snapshot else 0,
+        version=snapshot.version,
         multiple=poll.multiple,
         live=poll.voting_state() == "open",
-        computed_at=snapshot.computed_at if snapshot else None,
+        computed_at=snapshot.computed_at,
     )
 
 
