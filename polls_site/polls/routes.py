@@ -139,10 +139,8 @@ def vote(poll_id: int) -> Response:
     form = VoteForm(poll)
     selected = tuple(o for o in (form.option.data or []) if isinstance(o, int))
 
-    def refuse(status: int, message: str, **kwargs) -> Response:
-        screen = _screen(
-            poll, voter, notices=(Notice("error", message),), selected=selected, **kwargs
-        )
+    def refuse(status: int, message: str) -> Response:
+        screen = _screen(poll, voter, notices=(Notice("error", message),), selected=selected)
         return _respond(screen, status)
 
     if not request_is_same_origin() or not vote_token_valid(form.token.data, poll.id):

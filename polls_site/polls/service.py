@@ -49,9 +49,8 @@ class ResultsView:
 
 @dataclass
 class VoteOutcome:
-    """What happened to a vote: ``status`` is the HTTP status to answer with."""
+    """What happened to a vote the form had already accepted."""
 
-    status: int
     kind: str  # "accepted", "duplicate", "limited", "unavailable"
     retry_after: int = 0
     ballot_id: int = 0
@@ -184,9 +183,9 @@ def cast_vote(poll: PollInfo, voter: Voter, chosen: list[int], now: datetime) ->
         poll.id, voter.key, hashed_ip, ratelimit.dedupe_ttl(poll.closes_at, now)
     )
     if admission.verdict == "limited":
-        return VoteOutcome(429, "limited", retry_after=admission.retry_after)
+        return VoteOutcome("limited", retry_after=admission.retry_after)
     if admission.verdict == "duplicate":
-        return VoteOutcome(409, "duplicate")
+        return VoteOutcome("duplicate")
 
     # Two plain INSERTs in one transaction: the ORM's unit of work cost more than
     # the database did on this, the hottest write.
@@ -205,11 +204,11 @@ def cast_vote(poll: PollInfo, voter: Voter, chosen: list[int], now: datetime) ->
         # The database constraint caught a second ballot that Redis did not
         # (Redis lost its keys, or was down).
         db.session.rollback()
-        return VoteOutcome(409, "duplicate")
+        return VoteOutcome("duplicate")
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("ballot for poll %s not stored", poll.id)
         ratelimit.release_vote(poll.id, voter.key)
-        return VoteOutcome(503, "unavailable")
+        return VoteOutcome("unavailable")
     request_recompute(poll.id)
-    return VoteOutcome(200, "accepted", ballot_id=ballot_id, chosen=chosen)
+    return VoteOutcome("accepted", ballot_id=ballot_id, chosen=chosen)
