@@ -14,8 +14,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-
-from .extensions import db
+from flask_migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the database tables that do not exist yet."""
-    db.create_all()
+    """Bring the database to the current schema (Alembic: upgrade to head)."""
+    upgrade()
     click.echo("database ready")
 
 
@@ -34,7 +33,7 @@ def seed_demo_command() -> None:
     """Load the portal's poll and two closed polls (safe to run twice)."""
     from .demo import seed_demo
 
-    db.create_all()
+    upgrade()
     created = seed_demo()
     click.echo(f"demo data ready ({len(created)} polls created)")
 
@@ -48,7 +47,7 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     """Create and seed the database, then run gunicorn and an RQ worker until Ctrl-C."""
     from .demo import seed_demo
 
-    db.create_all()
+    upgrade()
     seed_demo()
     env = dict(os.environ)
     # The web processes and the worker must share this process's (embedded) Redis.

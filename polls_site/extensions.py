@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, Request, current_app
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import Babel
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from redis import Redis
@@ -37,6 +40,7 @@ class Base(DeclarativeBase):
 # instead of reloading the poll and its options.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 csrf = CSRFProtect()
+migrate = Migrate()
 babel = Babel()
 
 
@@ -51,9 +55,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+
+
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    # Migrations spell our UTC-aware column type as the plain type it stores.
+    from .models import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def init_db(app: Flask) -> None:
-    """Bind SQLAlchemy to the app and tune SQLite connections."""
+    """Bind SQLAlchemy and the Alembic migrations to the app; tune SQLite connections."""
     db.init_app(app)
+    # SQLite cannot ALTER most things: batch mode copies the table instead.
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, render_item=_render_item)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

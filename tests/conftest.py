@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import SimpleWorker
@@ -91,7 +92,7 @@ def _schema(database_url: str, redis_url: str, redis_prefix: str) -> None:
         }
     )
     with app.app_context():
-        db.create_all()
+        upgrade()  # the suite runs on the schema the migrations build
         db.engine.dispose()
 
 

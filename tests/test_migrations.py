@@ -1,0 +1,59 @@
+"""Alembic migrations: they build exactly the models' schema, and go down and up again."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from polls_site import create_app
+from polls_site.demo import seed_demo
+from polls_site.extensions import db
+from polls_site.models import Ballot
+from tests.conftest import app_config
+
+
+def test_models_and_migrations_agree(app) -> None:
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+@pytest.fixture
+def empty_database_url(database_url: str, tmp_path) -> Iterator[str]:
+    """A database of its own, empty: a file for SQLite, a new database for PostgreSQL."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    url = sa.engine.make_url(database_url)
+    name = f"{url.database}_mig{secrets.token_hex(2)}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_downgrade_upgrade_with_demo_data(empty_database_url, redis_url, redis_prefix):
+    app = create_app(app_config(empty_database_url, redis_url, f"{redis_prefix}-mig:"))
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) > 1492
+        db.session.remove()
+        downgrade(revision="base")
+        assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
+        upgrade()
+        seed_demo()
+        counted = db.session.scalar(sa.select(sa.func.count()).select_from(Ballot))
+        assert counted == 1492 + 997 + 648
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["polls_redis"].close()
