@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import socket
 import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
@@ -238,3 +239,18 @@ def option_ids(app: Flask, poll_id: int) -> list[int]:
                 sa.select(Option.id).where(Option.poll_id == poll_id).order_by(Option.position)
             )
         )
+
+
+def _dead_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def app_without_redis(database_url, redis_prefix, _schema):
+    app = create_app(
+        app_config(database_url, f"redis://127.0.0.1:{_dead_port()}/0", f"{redis_prefix}-down:")
+    )
+    yield app
+    empty_tables(app)

@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import logging
-import socket
 
-import pytest
 import sqlalchemy as sa
 
-from polls_site import create_app
 from polls_site.extensions import db
 from polls_site.models import Ballot
 from polls_site.tasks import stale_poll_ids
-from tests.conftest import Voting, app_config, empty_tables, make_poll, option_ids
-
-
-def _dead_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def app_without_redis(database_url, redis_prefix, _schema):
-    app = create_app(
-        app_config(database_url, f"redis://127.0.0.1:{_dead_port()}/0", f"{redis_prefix}-down:")
-    )
-    yield app
-    empty_tables(app)
+from tests.conftest import Voting, make_poll, option_ids
 
 
 def test_vote_is_recorded_when_redis_is_down(app_without_redis, caplog) -> None:
