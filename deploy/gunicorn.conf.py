@@ -1,0 +1,25 @@
+"""Production gunicorn settings: ``gunicorn -c deploy/gunicorn.conf.py wsgi:app``.
+
+Every value can be overridden from the environment, so one file serves all hosts.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# Sync workers: a request holds a worker for a few milliseconds; long-lived
+# connections (SSE) would need another worker class.
+worker_class = "sync"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# A widget request that takes this long is stuck: recycle the worker.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM, finish the requests in flight for up to this long.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = 5
+# Recycle workers now and then so that slow leaks cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
+# Which proxies may set X-Forwarded-Proto (the app's TRUSTED_PROXY_COUNT handles
+# X-Forwarded-For through ProxyFix).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
