@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
@@ -14,6 +13,7 @@ from .embedded_redis import ensure_embedded_redis
 from .errors import init_errors
 from .extensions import LazySessionInterface, csrf, init_db, init_redis
 from .i18n import init_i18n
+from .logs import init_logging
 from .near_cache import init_near_cache
 
 
@@ -35,11 +35,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXY_COUNT"] > 0:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
 
     app.session_interface = LazySessionInterface()
+    init_logging(app)
     init_db(app)
     init_redis(app)
     init_near_cache(app)

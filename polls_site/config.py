@@ -35,6 +35,10 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
     "LANGUAGES": ["ru", "en"],
     "PRODUCTION": False,
+    # "json": one JSON object per line (for log shippers); "text" for a console.
+    "LOG_FORMAT": "json",
+    # One line per request; off for benchmarks or behind a proxy that logs them.
+    "LOG_REQUESTS": True,
     # Our forms show only our own messages; Flask-WTF's i18n would re-read WTForms'
     # catalog on every request that builds a form.
     "WTF_I18N_ENABLED": False,
@@ -74,7 +78,8 @@ def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> 
         settings[key] = float(settings[key])
     if isinstance(settings["LANGUAGES"], str):
         settings["LANGUAGES"] = [x.strip() for x in settings["LANGUAGES"].split(",") if x.strip()]
-    settings["PRODUCTION"] = str(settings["PRODUCTION"]).lower() in {"1", "true", "yes"}
+    for key in ("PRODUCTION", "LOG_REQUESTS"):
+        settings[key] = str(settings[key]).lower() in {"1", "true", "yes"}
     if not settings["DATABASE_URL"]:
         db_file = Path(instance_path) / "polls_site.sqlite3"
         settings["DATABASE_URL"] = f"sqlite:///{db_file}"

@@ -15,11 +15,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from redis.exceptions import RedisError
-from rq import Retry
+from rq import Retry, get_current_job
 from sqlalchemy.exc import IntegrityError
 
 from . import ratelimit
 from .extensions import db, lua_script, redis_client, rkey, task_queue
+from .logs import current_request_id
 from .models import Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot, utcnow
 from .results import build_rows
 
@@ -46,6 +47,16 @@ local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
 if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1
 """
+
+
+def _job_fields(started: float) -> dict:
+    # What a job's log line carries: its id, the request that asked for it, its time.
+    job = get_current_job()
+    fields = {"ms": round((time.perf_counter() - started) * 1000, 2)}
+    if job is not None:
+        fields["job_id"] = job.id
+        fields["request_id"] = job.meta.get("request_id")
+    return fields
 
 
 def _job_id(name: str) -> str:
@@ -85,6 +96,8 @@ def request_recompute(poll_id: int) -> bool:
             "result_ttl": 0,
             "failure_ttl": 7 * 24 * 3600,
             "job_timeout": 120,
+            # The vote's request id follows it into the worker's log line.
+            "meta": {"request_id": current_request_id()},
         }
         try:
             if wait_ms == 0:
@@ -166,6 +179,7 @@ def compute_snapshot(poll_id: int) -> ResultSnapshot | None:
 
 def recompute_results(poll_id: int) -> int | None:
     """RQ job: recount a poll from its ballots; returns the snapshot version."""
+    started = time.perf_counter()
     try:
         redis_client().pipeline().delete(rkey("recompute-pending", poll_id)).set(
             rkey("recomputed-at", poll_id), int(time.time() * 1000), ex=PENDING_TTL
@@ -180,7 +194,10 @@ def recompute_results(poll_id: int) -> int | None:
     finally:
         db.session.remove()
     publish_version(poll_id, version)
-    log.info("poll %s recomputed: version %s, %s voters", poll_id, version, voters)
+    log.info(
+        "poll recomputed",
+        extra={"poll_id": poll_id, "version": version, "voters": voters, **_job_fields(started)},
+    )
     return version
 
 
@@ -261,7 +278,7 @@ def reconcile_results() -> list[int]:
     for poll_id, version in versions:
         publish_version(poll_id, version)
     if stale:
-        log.info("reconciled stale polls %s", stale)
+        log.info("reconciled stale polls", extra={"polls": stale})
     return stale
 
 

@@ -1,0 +1,43 @@
+"""Structured logs: a JSON line per request and per job, sharing the request id."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from polls_site.logs import JsonFormatter
+from tests.conftest import Voting, drain_queue, option_ids
+
+
+def json_lines(caplog) -> list[dict]:
+    formatter = JsonFormatter()
+    return [json.loads(formatter.format(r)) for r in caplog.records]
+
+
+def test_request_line_carries_the_request_id_and_no_ip(app, client, poll_id, caplog) -> None:
+    with caplog.at_level(logging.INFO, logger="polls_site.request"):
+        response = client.get(
+            f"/w/poll/{poll_id}",
+            headers={"X-Request-ID": "edge-42"},
+            environ_base={"REMOTE_ADDR": "203.0.113.77"},
+        )
+    assert response.headers["X-Request-ID"] == "edge-42"
+    line = next(r for r in json_lines(caplog) if r["msg"] == "request")
+    assert line["path"] == f"/w/poll/{poll_id}" and line["status"] == 200
+    assert line["endpoint"] == "polls.show" and line["ms"] >= 0
+    assert "203.0.113.77" not in json.dumps(line)
+
+
+def test_a_forged_request_id_is_replaced(client) -> None:
+    response = client.get("/healthz", headers={"X-Request-ID": "bad id; with spaces!"})
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_the_vote_request_id_reaches_the_job_log(app, poll_id, caplog) -> None:
+    reader = Voting(app.test_client())
+    reader.vote(poll_id, option_ids(app, poll_id)[0], headers={"X-Request-ID": "vote-7"})
+    with caplog.at_level(logging.INFO, logger="polls_site.tasks"):
+        drain_queue(app)
+    job_line = next(r for r in json_lines(caplog) if r["msg"] == "poll recomputed")
+    assert job_line["request_id"] == "vote-7"
+    assert job_line["poll_id"] == poll_id and job_line["job_id"]
