@@ -10,7 +10,9 @@ while forking a work-horse for each one cost ten times that.
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
+import os
 import threading
 
 from redis import Redis
@@ -36,7 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="drain the queue, then exit")
     args = parser.parse_args(argv)
 
+    # Imported after polls_site, which points prometheus_client at the shared
+    # multiprocess directory before it is first imported.
+    from prometheus_client import multiprocess
+
     app = create_app()
+    # This process's samples stop counting towards live gauges once it exits.
+    atexit.register(multiprocess.mark_process_dead, os.getpid())
     with app.app_context():
         # RQ forks its scheduler process: let it inherit no open DB connection.
         db.engine.dispose()

@@ -23,3 +23,21 @@ max_requests_jitter = max_requests // 10
 # X-Forwarded-For through ProxyFix).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+
+
+def on_starting(server) -> None:
+    """Start with an empty metrics directory: samples of earlier runs must not count."""
+    import shutil
+    from pathlib import Path
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder and Path(folder).is_dir():
+        shutil.rmtree(folder)
+        Path(folder).mkdir()
+
+
+def child_exit(server, worker) -> None:
+    """Let a dead worker's samples stop counting towards live gauges."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

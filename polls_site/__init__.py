@@ -14,6 +14,7 @@ from .errors import init_errors
 from .extensions import LazySessionInterface, csrf, init_db, init_redis
 from .i18n import init_i18n
 from .logs import init_logging
+from .metrics import init_metrics
 from .near_cache import init_near_cache
 
 
@@ -44,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     init_i18n(app)
     init_errors(app)
+    init_metrics(app)
 
     from .api.routes import bp as api_bp
     from .health import bp as health_bp

@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
     "LANGUAGES": ["ru", "en"],
     "PRODUCTION": False,
+    # Who may read /metrics: these networks, or a request with "Bearer <METRICS_TOKEN>".
+    "METRICS_ALLOW": "127.0.0.1/32,::1/128",
+    "METRICS_TOKEN": "",
     # "json": one JSON object per line (for log shippers); "text" for a console.
     "LOG_FORMAT": "json",
     # One line per request; off for benchmarks or behind a proxy that logs them.

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from . import ratelimit
 from .extensions import db, lua_script, redis_client, rkey, task_queue
 from .logs import current_request_id
+from .metrics import timed_job
 from .models import Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot, utcnow
 from .results import build_rows
 
@@ -179,6 +180,11 @@ def compute_snapshot(poll_id: int) -> ResultSnapshot | None:
 
 def recompute_results(poll_id: int) -> int | None:
     """RQ job: recount a poll from its ballots; returns the snapshot version."""
+    with timed_job("recompute_results"):
+        return _recompute(poll_id)
+
+
+def _recompute(poll_id: int) -> int | None:
     started = time.perf_counter()
     try:
         redis_client().pipeline().delete(rkey("recompute-pending", poll_id)).set(
@@ -265,6 +271,11 @@ def reconcile_results() -> list[int]:
     Catches votes taken while Redis was down (no job was enqueued for them) and
     rebuilds the version and dedupe keys after Redis lost its data.
     """
+    with timed_job("reconcile_results"):
+        return _reconcile()
+
+
+def _reconcile() -> list[int]:
     try:
         rebuild_dedupe_keys()
         stale = stale_poll_ids()

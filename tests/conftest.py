@@ -3,10 +3,14 @@ through DATABASE_URL, in a database made for this run and dropped after it)."""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import socket
 import tempfile
+
+# Before polls_site imports prometheus_client: this run's metric files stay apart.
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="polls-metrics-")
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 
 from ..extensions import csrf
 from ..html_cache import cached_html, page_key, variant
+from ..metrics import count_vote
 from ..models import ResultsVisibility, utcnow
 from ..poll_cache import PollInfo
 from ..voters import (
@@ -139,27 +140,33 @@ def vote(poll_id: int) -> Response:
     form = VoteForm(poll)
     selected = tuple(o for o in (form.option.data or []) if isinstance(o, int))
 
-    def refuse(status: int, message: str) -> Response:
+    def refuse(status: int, outcome: str, message: str) -> Response:
+        count_vote(outcome)
         screen = _screen(poll, voter, notices=(Notice("error", message),), selected=selected)
         return _respond(screen, status)
 
     if not request_is_same_origin() or not vote_token_valid(form.token.data, poll.id):
-        return refuse(403, _("The form has expired or came from another site. Please vote again."))
+        return refuse(
+            403,
+            "forbidden",
+            _("The form has expired or came from another site. Please vote again."),
+        )
     state = poll.voting_state()
     if state == "closed":
-        return refuse(410, _("Voting is over: the poll is closed."))
+        return refuse(410, "closed", _("Voting is over: the poll is closed."))
     if state == "not_open_yet":
-        return refuse(409, _("Voting has not started yet."))
+        return refuse(409, "not_open", _("Voting has not started yet."))
     if not form.validate():
-        return refuse(422, form.option.errors[0])
+        return refuse(422, "invalid", form.option.errors[0])
 
     outcome = cast_vote(poll, voter, form.option.data, utcnow())
     if outcome.kind == "duplicate":
-        return refuse(409, _("You have already voted in this poll."))
+        return refuse(409, "duplicate", _("You have already voted in this poll."))
     if outcome.kind == "limited":
         minutes = max(1, (outcome.retry_after + 59) // 60)
         response = refuse(
             429,
+            "limited",
             ngettext(
                 "Too many votes from your network. Please try again in %(num)d minute.",
                 "Too many votes from your network. Please try again in %(num)d minutes.",
@@ -169,8 +176,11 @@ def vote(poll_id: int) -> Response:
         response.headers["Retry-After"] = str(outcome.retry_after)
         return response
     if outcome.kind == "unavailable":
-        return refuse(503, _("Your vote was not saved: the service is busy. Please try again."))
+        return refuse(
+            503, "unavailable", _("Your vote was not saved: the service is busy. Please try again.")
+        )
 
+    count_vote("accepted")
     if not is_htmx():
         return redirect(url_for(".show", poll_id=poll.id, done=1), code=303)
     notices = [Notice("success", _("Thank you! Your vote has been counted."))]
