@@ -258,3 +258,20 @@ def app_without_redis(database_url, redis_prefix, _schema):
     )
     yield app
     empty_tables(app)
+
+
+@pytest.fixture
+def empty_database_url(database_url: str, tmp_path) -> Iterator[str]:
+    """A database of its own, empty: a file for SQLite, a new database for PostgreSQL."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    url = sa.engine.make_url(database_url)
+    name = f"{url.database}_mig{secrets.token_hex(2)}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

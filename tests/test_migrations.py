@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
-
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -22,23 +18,6 @@ def test_models_and_migrations_agree(app) -> None:
     with app.app_context(), db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, db.metadata) == []
-
-
-@pytest.fixture
-def empty_database_url(database_url: str, tmp_path) -> Iterator[str]:
-    """A database of its own, empty: a file for SQLite, a new database for PostgreSQL."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-        return
-    url = sa.engine.make_url(database_url)
-    name = f"{url.database}_mig{secrets.token_hex(2)}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_upgrade_downgrade_upgrade_with_demo_data(empty_database_url, redis_url, redis_prefix):
