@@ -1,8 +1,9 @@
 """Start an RQ worker for polls_site: ``python worker.py`` (``--burst`` to drain and exit).
 
 The worker runs RQ's scheduler (delayed recounts and job retries) and, unless
-bursting, a ticker that asks for a reconcile pass every RECONCILE_SECONDS: it
-catches up votes stored while Redis was down and rebuilds lost Redis state.
+bursting, a ticker that asks for a reconcile pass every RECONCILE_SECONDS (it
+catches up votes stored while Redis was down and rebuilds lost Redis state) and
+for the retention purge once a day.
 Jobs run in this process (RQ's SimpleWorker): a recount takes milliseconds,
 while forking a work-horse for each one cost ten times that.
 """
@@ -21,7 +22,7 @@ from rq.serializers import JSONSerializer
 
 from polls_site import create_app
 from polls_site.extensions import db, queue_name
-from polls_site.tasks import reconcile_results, request_reconcile
+from polls_site.tasks import reconcile_results, request_purge, request_reconcile
 
 log = logging.getLogger("polls_site.worker")
 
@@ -30,6 +31,7 @@ def _reconcile_ticker(app, stop: threading.Event) -> None:
     with app.app_context():
         while not stop.wait(app.config["RECONCILE_SECONDS"] / 3):
             request_reconcile()
+            request_purge()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,6 +35,10 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
     "LANGUAGES": ["ru", "en"],
     "PRODUCTION": False,
+    # The key of stored IP hashes changes this often; old ballots keep their hash.
+    "IP_HASH_ROTATION_DAYS": 30,
+    # After this many days the worker clears the IP hashes of ballots.
+    "RETENTION_DAYS": 90,
     # Who may read /metrics: these networks, or a request with "Bearer <METRICS_TOKEN>".
     "METRICS_ALLOW": "127.0.0.1/32,::1/128",
     "METRICS_TOKEN": "",
@@ -53,6 +57,8 @@ _INT_KEYS = {
     "RECONCILE_SECONDS",
     "TRUSTED_PROXY_COUNT",
     "POLL_CACHE_SECONDS",
+    "IP_HASH_ROTATION_DAYS",
+    "RETENTION_DAYS",
 }
 
 

@@ -125,7 +125,8 @@ class Ballot(db.Model):
     poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id", ondelete="CASCADE"))
     # "c:<id>" for a signed voter cookie, "f:<hash>" for the no-cookie fallback.
     voter_key: Mapped[str] = mapped_column(sa.String(80))
-    ip_hash: Mapped[str] = mapped_column(sa.String(64))
+    # Cleared (NULL) by the retention job after RETENTION_DAYS.
+    ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     choices: Mapped[list[BallotChoice]] = relationship(

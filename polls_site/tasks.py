@@ -293,18 +293,41 @@ def _reconcile() -> list[int]:
     return stale
 
 
-def request_reconcile() -> bool:
-    """Enqueue one reconcile pass per interval, however many workers ask; False if Redis failed."""
-    interval = current_app.config["RECONCILE_SECONDS"]
+def purge_expired_ip_hashes() -> int:
+    """RQ job: clear the IP hashes of ballots older than RETENTION_DAYS; returns how many."""
+    with timed_job("purge_expired_ip_hashes"):
+        cutoff = utcnow() - timedelta(days=current_app.config["RETENTION_DAYS"])
+        try:
+            cleared = db.session.execute(
+                sa.update(Ballot)
+                .where(Ballot.created_at < cutoff, Ballot.ip_hash.is_not(None))
+                .values(ip_hash=None)
+            ).rowcount
+            db.session.commit()
+        finally:
+            db.session.remove()
+        log.info("expired ip hashes cleared", extra={"ballots": cleared})
+        return cleared
+
+
+def _enqueue_periodic(name: str, job, interval: int) -> bool:
+    # One run per interval, however many workers ask (a SET NX per interval).
     try:
-        if redis_client().set(rkey("reconcile-pending"), 1, nx=True, ex=interval):
-            task_queue().enqueue(
-                reconcile_results,
-                job_id=_job_id("reconcile"),
-                result_ttl=0,
-                job_timeout=600,
-            )
+        if redis_client().set(rkey(f"{name}-pending"), 1, nx=True, ex=interval):
+            task_queue().enqueue(job, job_id=_job_id(name), result_ttl=0, job_timeout=600)
     except RedisError as exc:
-        log.warning("reconcile not enqueued, Redis unavailable: %s", exc)
+        log.warning("%s not enqueued, Redis unavailable: %s", name, exc)
         return False
     return True
+
+
+def request_reconcile() -> bool:
+    """Enqueue one reconcile pass per RECONCILE_SECONDS; False if Redis failed."""
+    return _enqueue_periodic(
+        "reconcile", reconcile_results, current_app.config["RECONCILE_SECONDS"]
+    )
+
+
+def request_purge() -> bool:
+    """Enqueue the retention purge once a day; False if Redis failed."""
+    return _enqueue_periodic("purge", purge_expired_ip_hashes, 24 * 3600)

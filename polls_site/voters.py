@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -41,9 +42,20 @@ def client_ip(req: Request | None = None) -> str:
     return (req or request).remote_addr or "0.0.0.0"
 
 
-def ip_hash(ip: str) -> str:
-    """A keyed hash of an IP address: raw addresses are never stored."""
-    return _keyed_hash("ip", ip)
+def ip_hash_period(now: float | None = None) -> int:
+    """The number of the current IP-hash key period (IP_HASH_ROTATION_DAYS long)."""
+    days = current_app.config["IP_HASH_ROTATION_DAYS"]
+    return int((time.time() if now is None else now) // (days * 86400))
+
+
+def ip_hash(ip: str, now: float | None = None) -> str:
+    """A keyed hash of an IP address: raw addresses are never stored.
+
+    The key changes every IP_HASH_ROTATION_DAYS (it is derived from SECRET_KEY and
+    the period), so one address cannot be followed across periods; ballots keep
+    the hash they were stored with.
+    """
+    return _keyed_hash(f"ip:{ip_hash_period(now)}", ip)
 
 
 def network_prefix(ip: str) -> str:

@@ -61,3 +61,16 @@ def test_create_app_uses_test_config(database_url, redis_url) -> None:
     app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "TESTING": True})
     assert app.config["REDIS_URL"] == redis_url
     assert app.extensions["polls_queue"].name == "polls:default"
+
+
+def test_ip_hash_key_rotates_by_period(app) -> None:
+    from polls_site.voters import ip_hash
+
+    day = 86400
+    with app.app_context():
+        app.config["IP_HASH_ROTATION_DAYS"] = 30
+        same_period = ip_hash("203.0.113.9", now=0), ip_hash("203.0.113.9", now=29 * day)
+        next_period = ip_hash("203.0.113.9", now=31 * day)
+    assert same_period[0] == same_period[1]
+    assert next_period != same_period[0]
+    assert "203.0.113.9" not in same_period[0]

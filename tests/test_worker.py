@@ -196,3 +196,27 @@ def test_reconcile_rebuilds_dedupe_keys_after_redis_lost_them(app, client, poll_
     remembered = client.get(f"/w/poll/{poll_id}").get_data(as_text=True)
     assert "Вы проголосовали в этом опросе." in remembered
     assert 'name="option"' not in remembered
+
+
+def test_retention_clears_old_ip_hashes_only(app, poll_id) -> None:
+    from datetime import timedelta
+
+    from polls_site.models import utcnow
+    from polls_site.tasks import purge_expired_ip_hashes
+
+    option = option_ids(app, poll_id)[0]
+    with app.app_context():
+        for i, age in enumerate((120, 91, 5)):
+            ballot = Ballot(
+                poll_id=poll_id,
+                voter_key=f"c:old{i}",
+                ip_hash=f"h{i}",
+                created_at=utcnow() - timedelta(days=age),
+            )
+            ballot.choices = [BallotChoice(option_id=option, poll_id=poll_id)]
+            db.session.add(ballot)
+        db.session.commit()
+        assert purge_expired_ip_hashes() == 2
+        assert purge_expired_ip_hashes() == 0
+        hashes = dict(db.session.execute(sa.select(Ballot.voter_key, Ballot.ip_hash)).all())
+    assert hashes == {"c:old0": None, "c:old1": None, "c:old2": "h2"}
