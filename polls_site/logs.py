@@ -77,7 +77,11 @@ def init_logging(app: Flask) -> None:
     @app.after_request
     def log_request(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        if app.config["LOG_REQUESTS"]:
+        # Unchanged-results polls (204) are every open widget's tick: a line each
+        # would drown the log and cost a third of the cheapest request; the metrics
+        # count them (polls_http_requests_total{endpoint="polls.results",status="204"}).
+        unchanged_poll = response.status_code == 204 and request.endpoint == "polls.results"
+        if app.config["LOG_REQUESTS"] and not unchanged_poll:
             log.info(
                 "request",
                 extra={

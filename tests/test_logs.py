@@ -41,3 +41,16 @@ def test_the_vote_request_id_reaches_the_job_log(app, poll_id, caplog) -> None:
     job_line = next(r for r in json_lines(caplog) if r["msg"] == "poll recomputed")
     assert job_line["request_id"] == "vote-7"
     assert job_line["poll_id"] == poll_id and job_line["job_id"]
+
+
+def test_unchanged_results_polls_are_counted_not_logged(app, client, poll_id, caplog) -> None:
+    from polls_site.tasks import publish_version
+
+    with app.app_context():
+        publish_version(poll_id, 3)
+    with caplog.at_level(logging.INFO, logger="polls_site.request"):
+        response = client.get(f"/w/poll/{poll_id}/results?v=3", headers={"HX-Request": "true"})
+        client.get(f"/w/poll/{poll_id}")
+    assert response.status_code == 204
+    paths = [r["path"] for r in json_lines(caplog) if r["msg"] == "request"]
+    assert paths == [f"/w/poll/{poll_id}"]

@@ -220,3 +220,39 @@ def test_retention_clears_old_ip_hashes_only(app, poll_id) -> None:
         assert purge_expired_ip_hashes() == 0
         hashes = dict(db.session.execute(sa.select(Ballot.voter_key, Ballot.ip_hash)).all())
     assert hashes == {"c:old0": None, "c:old1": None, "c:old2": "h2"}
+
+
+def test_worker_stops_gracefully_on_sigterm(app) -> None:
+    import signal
+
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=app.config["DATABASE_URL"],
+        REDIS_URL=app.config["REDIS_URL"],
+        REDIS_KEY_PREFIX=app.config["REDIS_KEY_PREFIX"],
+        SECRET_KEY=app.config["SECRET_KEY"],
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "worker.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # Its first reconcile job done means its signal handlers are in place.
+        deadline = time.monotonic() + 60
+        seen = ""
+        while time.monotonic() < deadline and "Job OK" not in seen:
+            line = worker.stdout.readline()
+            if not line:
+                break
+            seen += line
+        assert "Job OK" in seen, seen
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.stdout.close()
