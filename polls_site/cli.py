@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -49,6 +50,11 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
 
     upgrade()
     seed_demo()
+    # Metric samples of earlier runs must not count (deploy/gunicorn.conf.py does
+    # the same for production servers).
+    metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
     env = dict(os.environ)
     # The web processes and the worker must share this process's (embedded) Redis.
     env["REDIS_URL"] = current_app.config["REDIS_URL"]
