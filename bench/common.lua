@@ -24,3 +24,12 @@ function report(summary, latency)
     latency:percentile(99), latency.max, e.connect, e.read, e.write, e.status, e.timeout,
     table.concat(parts, ", ")))
 end
+
+-- wrk's hooks, the same for every script that loads this file.
+response = function(status, headers, body)
+  count_status(status)
+end
+
+done = function(summary, latency, requests)
+  report(summary, latency)
+end

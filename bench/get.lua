@@ -11,11 +11,3 @@ init = function(args)
     if name then wrk.headers[name] = value end
   end
 end
-
-response = function(status, headers, body)
-  count_status(status)
-end
-
-done = function(summary, latency, requests)
-  report(summary, latency)
-end

@@ -38,11 +38,3 @@ request = function()
   local body = "token=" .. token .. "&option=" .. options[(counter % #options) + 1]
   return wrk.format(nil, nil, nil, body)
 end
-
-response = function(status, headers, body)
-  count_status(status)
-end
-
-done = function(summary, latency, requests)
-  report(summary, latency)
-end

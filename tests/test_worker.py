@@ -25,6 +25,14 @@ from tests.conftest import Voting, drain_queue, option_ids
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def worker_env(app) -> dict[str, str]:
+    """The environment for a worker.py subprocess serving ``app``'s database and Redis."""
+    env = dict(os.environ)
+    for key in ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "SECRET_KEY"):
+        env[key] = app.config[key]
+    return env
+
+
 def direct_counts(poll_id: int) -> dict[int, int]:
     return dict(
         db.session.execute(
@@ -136,13 +144,7 @@ def test_enqueue_failure_is_survivable(app, poll_id) -> None:
 
 def test_worker_script_in_burst_mode(app, poll_id) -> None:
     vote_as_new_readers(app, poll_id, option_ids(app, poll_id)[:3])
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=app.config["DATABASE_URL"],
-        REDIS_URL=app.config["REDIS_URL"],
-        REDIS_KEY_PREFIX=app.config["REDIS_KEY_PREFIX"],
-        SECRET_KEY=app.config["SECRET_KEY"],
-    )
+    env = worker_env(app)
     done = subprocess.run(
         [sys.executable, "worker.py", "--burst"],
         cwd=ROOT,
@@ -225,13 +227,7 @@ def test_retention_clears_old_ip_hashes_only(app, poll_id) -> None:
 def test_worker_stops_gracefully_on_sigterm(app) -> None:
     import signal
 
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=app.config["DATABASE_URL"],
-        REDIS_URL=app.config["REDIS_URL"],
-        REDIS_KEY_PREFIX=app.config["REDIS_KEY_PREFIX"],
-        SECRET_KEY=app.config["SECRET_KEY"],
-    )
+    env = worker_env(app)
     worker = subprocess.Popen(
         [sys.executable, "worker.py"],
         cwd=ROOT,
