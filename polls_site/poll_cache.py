@@ -110,17 +110,10 @@ def _load_shared(poll_id: int) -> PollInfo | None:
     try:
         raw = client.get(_key(poll_id))
     except RedisError:
-        raw = None
+        return _from_database(poll_id)  # no point in writing to a Redis that failed
     if raw is not None:
         return None if raw == _MISSING.encode() else PollInfo.from_json(raw)
-    poll = (
-        db.session.scalars(
-            sa.select(Poll).where(Poll.id == poll_id).options(joinedload(Poll.options))
-        )
-        .unique()
-        .one_or_none()
-    )
-    info = PollInfo.from_model(poll) if poll is not None else None
+    info = _from_database(poll_id)
     try:
         client.set(
             _key(poll_id),
@@ -130,6 +123,17 @@ def _load_shared(poll_id: int) -> PollInfo | None:
     except RedisError as exc:
         log.warning("poll %s not cached: %s", poll_id, exc)
     return info
+
+
+def _from_database(poll_id: int) -> PollInfo | None:
+    poll = (
+        db.session.scalars(
+            sa.select(Poll).where(Poll.id == poll_id).options(joinedload(Poll.options))
+        )
+        .unique()
+        .one_or_none()
+    )
+    return PollInfo.from_model(poll) if poll is not None else None
 
 
 def forget_poll(poll_id: int) -> None:
