@@ -14,6 +14,8 @@ import hmac
 import ipaddress
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault(
@@ -102,19 +104,17 @@ def count_vote(outcome: str) -> None:
     VOTES.labels(outcome).inc()
 
 
-class timed_job:  # noqa: N801 (used as a decorator-like context manager)
-    """Times a job and counts it as failed if it raises."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __enter__(self) -> None:
-        self.started = time.perf_counter()
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        JOB_DURATION.labels(self.name).observe(time.perf_counter() - self.started)
-        if exc_type is not None:
-            JOB_FAILURES.labels(self.name).inc()
+@contextmanager
+def timed_job(name: str) -> Iterator[None]:
+    """Time the job run inside the block, and count it as failed if it raises."""
+    started = time.perf_counter()
+    try:
+        yield
+    except BaseException:
+        JOB_FAILURES.labels(name).inc()
+        raise
+    finally:
+        JOB_DURATION.labels(name).observe(time.perf_counter() - started)
 
 
 def init_metrics(app: Flask) -> None:

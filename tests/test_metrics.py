@@ -48,3 +48,20 @@ def test_metrics_are_hidden_from_the_public(app, client) -> None:
     assert bad.status_code == 404
     good = client.get("/metrics", environ_base=outside, headers={"Authorization": "Bearer s3cret"})
     assert good.status_code == 200 and "polls_votes_total" in good.get_data(as_text=True)
+
+
+def test_a_failing_job_is_counted(app, client) -> None:
+    import pytest
+
+    from polls_site.metrics import timed_job
+
+    before = sample(
+        client.get("/metrics").get_data(as_text=True),
+        "polls_job_failures_total",
+        job="unit_test_job",
+    )
+    with pytest.raises(RuntimeError), timed_job("unit_test_job"):
+        raise RuntimeError("boom")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert sample(text, "polls_job_failures_total", job="unit_test_job") == before + 1
+    assert sample(text, "polls_job_duration_seconds_count", job="unit_test_job") >= 1
