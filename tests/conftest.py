@@ -62,6 +62,11 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     client = Redis.from_url(redis_url)
     for key in client.scan_iter(match=f"*{prefix}*", count=1000):
         client.delete(key)
+    # RQ also lists every queue it has seen in one set: forget ours.
+    ours = [q for q in client.smembers("rq:queues") if prefix.encode() in q]
+    if ours:
+        client.srem("rq:queues", *ours)
+    client.close()
 
 
 @pytest.fixture(scope="session")
