@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Request, Response, current_app, request
+from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 
 VOTER_COOKIE = "pv"
@@ -37,9 +37,9 @@ def _keyed_hash(purpose: str, value: str) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
 
 
-def client_ip(req: Request | None = None) -> str:
+def client_ip() -> str:
     """The client address; X-Forwarded-For counts only through a configured ProxyFix."""
-    return (req or request).remote_addr or "0.0.0.0"
+    return request.remote_addr or "0.0.0.0"
 
 
 def ip_hash_period(now: float | None = None) -> int:
@@ -72,9 +72,14 @@ def _signer() -> Signer:
     return Signer(current_app.config["SECRET_KEY"], salt="voter-cookie")
 
 
-def cookie_voter_id(req: Request | None = None) -> str | None:
-    """The voter id from a validly signed cookie, or None."""
-    raw = (req or request).cookies.get(VOTER_COOKIE)
+def cookie_voter_id() -> str | None:
+    """The voter id from a validly signed cookie, or None (checked once per request)."""
+    if "voter_id" not in g:
+        g.voter_id = _unsign_voter_cookie(request.cookies.get(VOTER_COOKIE))
+    return g.voter_id
+
+
+def _unsign_voter_cookie(raw: str | None) -> str | None:
     if not raw:
         return None
     try:
