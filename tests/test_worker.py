@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -21,16 +20,15 @@ from polls_site.tasks import (
     version_key,
 )
 from tests.conftest import Voting, drain_queue, option_ids
+from tests.live import environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def worker_env(app) -> dict[str, str]:
     """The environment for a worker.py subprocess serving ``app``'s database and Redis."""
-    env = dict(os.environ)
-    for key in ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "SECRET_KEY"):
-        env[key] = app.config[key]
-    return env
+    keys = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "SECRET_KEY")
+    return environment({key: app.config[key] for key in keys})
 
 
 def direct_counts(poll_id: int) -> dict[int, int]:
