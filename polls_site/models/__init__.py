@@ -1,0 +1,48 @@
+"""Database models, one module per area; everything is importable from here."""
+
+from .base import UTCDateTime, utcnow
+from .comments import (
+    Ban,
+    Comment,
+    CommentLike,
+    CommentStatus,
+    ModerationSetting,
+    ModerationWord,
+    Thread,
+    WordKind,
+)
+from .polls import (
+    Ballot,
+    BallotChoice,
+    Option,
+    Poll,
+    PollStatus,
+    ResultSnapshot,
+    ResultsVisibility,
+    voting_state,
+)
+from .staff import AuditEntry, Role, StaffUser
+
+__all__ = [
+    "AuditEntry",
+    "Ballot",
+    "BallotChoice",
+    "Ban",
+    "Comment",
+    "CommentLike",
+    "CommentStatus",
+    "ModerationSetting",
+    "ModerationWord",
+    "Option",
+    "Poll",
+    "PollStatus",
+    "ResultSnapshot",
+    "ResultsVisibility",
+    "Role",
+    "StaffUser",
+    "Thread",
+    "UTCDateTime",
+    "WordKind",
+    "utcnow",
+    "voting_state",
+]
