@@ -49,6 +49,17 @@ DEFAULTS: dict[str, Any] = {
     # Our forms show only our own messages; Flask-WTF's i18n would re-read WTForms'
     # catalog on every request that builds a form.
     "WTF_I18N_ENABLED": False,
+    # Portal origins that may frame the widgets and whose pages may open comment threads,
+    # comma-separated ("https://portal.kg,https://m.portal.kg"). The default is the demo
+    # portal that `flask demo` serves on the next port.
+    "EMBED_ALLOWED_ORIGINS": "http://127.0.0.1:8001,http://localhost:8001",
+    # Comments per IP and per reader cookie, over all threads.
+    "COMMENT_LIMIT_IP": "10/600",
+    "COMMENT_LIMIT_VOTER": "5/600",
+    # Minutes during which authors may edit or delete their own comment.
+    "COMMENT_EDIT_MINUTES": 10,
+    # Every comment waits for a moderator, whatever the auto-moderator says.
+    "PREMODERATE_ALL": False,
 }
 
 _INT_KEYS = {
@@ -59,6 +70,7 @@ _INT_KEYS = {
     "POLL_CACHE_SECONDS",
     "IP_HASH_ROTATION_DAYS",
     "RETENTION_DAYS",
+    "COMMENT_EDIT_MINUTES",
 }
 
 
@@ -87,7 +99,11 @@ def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> 
         settings[key] = float(settings[key])
     if isinstance(settings["LANGUAGES"], str):
         settings["LANGUAGES"] = [x.strip() for x in settings["LANGUAGES"].split(",") if x.strip()]
-    for key in ("PRODUCTION", "LOG_REQUESTS"):
+    if isinstance(settings["EMBED_ALLOWED_ORIGINS"], str):
+        settings["EMBED_ALLOWED_ORIGINS"] = [
+            x.strip().rstrip("/") for x in settings["EMBED_ALLOWED_ORIGINS"].split(",") if x.strip()
+        ]
+    for key in ("PRODUCTION", "LOG_REQUESTS", "PREMODERATE_ALL"):
         settings[key] = str(settings[key]).lower() in {"1", "true", "yes"}
     if not settings["DATABASE_URL"]:
         db_file = Path(instance_path) / "polls_site.sqlite3"
@@ -108,7 +124,7 @@ def finish(config: dict[str, Any]) -> None:
         # A server may have closed idle connections (restart, failover): test before use.
         engine_options = {"pool_pre_ping": True}
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
-    for key in ("VOTE_LIMIT_IP_POLL", "VOTE_LIMIT_IP"):
+    for key in ("VOTE_LIMIT_IP_POLL", "VOTE_LIMIT_IP", "COMMENT_LIMIT_IP", "COMMENT_LIMIT_VOTER"):
         parse_limit(config[key])
     if config["PRODUCTION"]:
         if config["SECRET_KEY"] == DEFAULTS["SECRET_KEY"]:

@@ -94,6 +94,7 @@ class Comment(db.Model):
         sa.Index("ix_comments_voter_key", "voter_key"),
         sa.Index("ix_comments_ip_hash", "ip_hash"),
     )
+    __mapper_args__ = {"version_id_col": revision}
 
 
 class CommentLike(db.Model):
