@@ -58,6 +58,11 @@ def ip_hash(ip: str, now: float | None = None) -> str:
     return _keyed_hash(f"ip:{ip_hash_period(now)}", ip)
 
 
+def network_hash(ip: str, now: float | None = None) -> str:
+    """A keyed hash of the /24 or /64 network of ``ip`` (rotating like ``ip_hash``)."""
+    return ip_hash(network_prefix(ip), now)
+
+
 def network_prefix(ip: str) -> str:
     """The /24 (IPv4) or /64 (IPv6) network an address belongs to."""
     try:
@@ -134,15 +139,19 @@ def make_vote_token(poll_id: int) -> str:
     return _token_serializer().dumps(poll_id)
 
 
-def vote_token_valid(token: str | None, poll_id: int) -> bool:
-    """True when ``token`` was made by us for ``poll_id`` and has not expired."""
+def vote_token_age(token: str | None, poll_id: int) -> float | None:
+    """Seconds since a valid ``token`` for ``poll_id`` was made, or None if it is not valid."""
     if not token:
-        return False
+        return None
     try:
-        value = _token_serializer().loads(token, max_age=current_app.config["VOTE_TOKEN_MAX_AGE"])
+        value, made_at = _token_serializer().loads(
+            token, max_age=current_app.config["VOTE_TOKEN_MAX_AGE"], return_timestamp=True
+        )
     except BadSignature:
-        return False
-    return value == poll_id
+        return None
+    if value != poll_id:
+        return None
+    return max(0.0, time.time() - made_at.timestamp())
 
 
 def request_is_same_origin() -> bool:

@@ -48,7 +48,8 @@ def results(poll_id: int) -> tuple[Response, int] | Response:
                     "id": line.option_id,
                     "text": line.text,
                     "votes": line.votes,
-                    "percent": line.percent,
+                    # null below the poll's minimum sample, as the widget shows no share
+                    "percent": None if view.too_few else line.percent,
                 }
                 for line in view.lines
             ],

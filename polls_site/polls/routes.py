@@ -19,7 +19,7 @@ from ..voters import (
     ensure_voter_cookie,
     make_vote_token,
     request_is_same_origin,
-    vote_token_valid,
+    vote_token_age,
 )
 from .forms import VoteForm
 from .service import (
@@ -145,7 +145,8 @@ def vote(poll_id: int) -> Response:
         screen = _screen(poll, voter, notices=(Notice("error", message),), selected=selected)
         return _respond(screen, status)
 
-    if not request_is_same_origin() or not vote_token_valid(form.token.data, poll.id):
+    token_age = vote_token_age(form.token.data, poll.id)
+    if not request_is_same_origin() or token_age is None:
         return refuse(
             403,
             "forbidden",
@@ -159,7 +160,7 @@ def vote(poll_id: int) -> Response:
     if not form.validate():
         return refuse(422, "invalid", form.option.errors[0])
 
-    outcome = cast_vote(poll, voter, form.option.data, utcnow())
+    outcome = cast_vote(poll, voter, form.option.data, utcnow(), read_seconds=token_age)
     if outcome.kind == "duplicate":
         return refuse(409, "duplicate", _("You have already voted in this poll."))
     if outcome.kind == "limited":
