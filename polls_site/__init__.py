@@ -48,12 +48,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_metrics(app)
 
     from .api.routes import bp as api_bp
+    from .archive.routes import bp as archive_bp
     from .health import bp as health_bp
     from .pages import bp as pages_bp
     from .polls.routes import bp as polls_bp
 
     app.register_blueprint(polls_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(archive_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(health_bp)
 

@@ -70,7 +70,7 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _screen(
+def screen_for(
     poll: PollInfo,
     voter: Voter,
     *,
@@ -79,6 +79,7 @@ def _screen(
     notices: tuple[Notice, ...] = (),
     selected: tuple[int, ...] = (),
 ) -> PollScreen:
+    """What ``voter`` sees of ``poll``: the form, the results, or why neither."""
     state = poll.voting_state()
     if own is None:
         own = own_ballot(poll.id, voter)
@@ -126,7 +127,7 @@ def _respond(screen: PollScreen, status: int = 200) -> Response:
 def show(poll_id: int) -> Response:
     """The widget page: the vote form, or the results for a reader who has voted."""
     poll = get_public_poll(poll_id)
-    screen = _screen(poll, current_voter(), want_results=request.args.get("view") == "results")
+    screen = screen_for(poll, current_voter(), want_results=request.args.get("view") == "results")
     if request.args.get("done") and screen.mode in {"results", "thanks"}:
         screen.notices = (Notice("success", _("Thank you! Your vote has been counted.")),)
     return _respond(screen)
@@ -142,7 +143,7 @@ def vote(poll_id: int) -> Response:
 
     def refuse(status: int, outcome: str, message: str) -> Response:
         count_vote(outcome)
-        screen = _screen(poll, voter, notices=(Notice("error", message),), selected=selected)
+        screen = screen_for(poll, voter, notices=(Notice("error", message),), selected=selected)
         return _respond(screen, status)
 
     token_age = vote_token_age(form.token.data, poll.id)
@@ -195,7 +196,9 @@ def vote(poll_id: int) -> Response:
                 ),
             )
         )
-    screen = _screen(poll, voter, own=(outcome.ballot_id, outcome.chosen), notices=tuple(notices))
+    screen = screen_for(
+        poll, voter, own=(outcome.ballot_id, outcome.chosen), notices=tuple(notices)
+    )
     return _respond(screen)
 
 
@@ -210,7 +213,7 @@ def results(poll_id: int) -> Response:
         return response
     poll = get_public_poll(poll_id)
     if not is_htmx():
-        return _respond(_screen(poll, current_voter(), want_results=True))
+        return _respond(screen_for(poll, current_voter(), want_results=True))
     if results_public(poll):
 
         def render() -> str:
