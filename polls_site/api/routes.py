@@ -1,13 +1,15 @@
-"""Read-only JSON API: the poll list and each poll's results."""
+"""Read-only JSON API: the poll list, each poll's results, and its OpenAPI description."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from ..extensions import db
+from ..lifecycle import current_poll_id
 from ..models import Poll, PollStatus, ResultSnapshot
 from ..polls.service import get_public_poll, results_public, results_view
+from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -27,6 +29,22 @@ def polls() -> Response:
             for poll_id, question, status, total in rows
         ]
     )
+
+
+@bp.get("/polls/current")
+def current() -> tuple[Response, int] | Response:
+    """The id of a portal section's current poll (``?section=``, "main" by default)."""
+    section = request.args.get("section", "main")
+    poll_id = current_poll_id(section)
+    if poll_id is None:
+        return jsonify({"error": "no_current_poll", "section": section}), 404
+    return jsonify({"id": poll_id, "section": section})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document(url_for("pages.index", _external=True).rstrip("/")))
 
 
 @bp.get("/polls/<int:poll_id>/results")

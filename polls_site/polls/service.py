@@ -22,6 +22,8 @@ from ..voters import Voter, client_ip, ip_hash, network_hash
 
 log = logging.getLogger(__name__)
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
 
 @dataclass(frozen=True)
 class ResultLine:
@@ -61,6 +63,8 @@ class VoteOutcome:
 
 def get_public_poll(poll_id: int) -> PollInfo:
     """The poll with its options (cached), or 404 for unknown ids and drafts."""
+    if not 0 < poll_id <= MAX_ID:
+        abort(404)  # ids past the column's range would fail in the database, not miss
     poll = load_poll(poll_id)
     if poll is None or poll.status == PollStatus.DRAFT:
         abort(404)
