@@ -61,6 +61,7 @@ _REPEATS = re.compile(r"(.)\1+")
 # Separators between spelled-out letters: short, and never a line break.
 _MAX_SEPARATOR = 3
 _MIN_SPELLED = 3
+_MAX_SKIPPED = 2
 _PATTERN_PART = re.compile(r"^[\w*?]+$")
 
 
@@ -71,6 +72,9 @@ class Word:
     forms: tuple[str, ...]
     start: int
     end: int
+    # A spelled-out run without its first letter or two ("и д у р а к" may be "и" + "дурак"):
+    # matched as a word of its own, but not part of the text's sequence of words.
+    alternative: bool = False
 
 
 def _fold(char: str) -> str:
@@ -135,6 +139,11 @@ def _runs(chars: list[tuple[str, int]]) -> list[tuple[list[tuple[str, int]], str
     return runs
 
 
+def _word(chars: list[tuple[str, int]], alternative: bool = False) -> Word:
+    spelled = "".join(char for char, _index in chars)
+    return Word(spellings(spelled), chars[0][1], chars[-1][1] + 1, alternative)
+
+
 def words(text: str) -> list[Word]:
     """The words of ``text`` in order, spelled-out ones (``д.у.р.а.к``) joined into one."""
     runs = _runs(fold_chars(text))
@@ -154,16 +163,21 @@ def words(text: str) -> list[Word]:
             and "\n" not in separator
         ):
             j += 1
-        group = runs[i : j + 1] if j + 1 - i >= _MIN_SPELLED else runs[i : i + 1]
-        chars = [pair for run, _gap in group for pair in run]
-        out.append(Word(spellings("".join(c for c, _ in chars)), chars[0][1], chars[-1][1] + 1))
-        i += len(group)
+        if j + 1 - i < _MIN_SPELLED:
+            out.append(_word(runs[i][0]))
+            i += 1
+            continue
+        letters = [run[0] for run, _gap in runs[i : j + 1]]
+        out.append(_word(letters))
+        for skip in range(1, min(_MAX_SKIPPED, len(letters) - _MIN_SPELLED) + 1):
+            out.append(_word(letters[skip:], alternative=True))
+        i = j + 1
     return out
 
 
 def fingerprint(text: str) -> str:
     """The text reduced to its canonical words: equal for reposts that differ only in disguise."""
-    return " ".join(word.forms[0] for word in words(text))
+    return " ".join(word.forms[0] for word in words(text) if not word.alternative)
 
 
 def normalize_pattern(pattern: str) -> str:
@@ -216,18 +230,25 @@ class WordList:
 
     def find(self, text_words: list[Word], allowed: WordList | None = None) -> list[list[int]]:
         """Spans ``[start, end]`` of the words and phrases matched; ``allowed`` words are not."""
-        spans = []
+        spans: list[list[int]] = []
         for word in text_words:
             if allowed is not None and allowed.matches(word):
                 continue
             if self.matches(word):
                 spans.append([word.start, word.end])
+        sequence = [word for word in text_words if not word.alternative]
         for parts in self._phrases:
-            for i in range(len(text_words) - len(parts) + 1):
-                chunk = text_words[i : i + len(parts)]
+            for i in range(len(sequence) - len(parts) + 1):
+                chunk = sequence[i : i + len(parts)]
                 if all(
                     any(part.fullmatch(f) for f in word.forms)
                     for part, word in zip(parts, chunk, strict=True)
                 ):
                     spans.append([chunk[0].start, chunk[-1].end])
-        return sorted(spans)
+        # A spelled-out run and its shorter alternative may both match: keep the outer span.
+        spans.sort(key=lambda span: (span[0], -span[1]))
+        kept: list[list[int]] = []
+        for span in spans:
+            if not kept or span[1] > kept[-1][1]:
+                kept.append(span)
+        return kept
