@@ -3,8 +3,9 @@
 The worker runs RQ's scheduler (delayed recounts and job retries) and, unless
 bursting, a ticker that asks for a reconcile pass every RECONCILE_SECONDS (it
 catches up votes stored while Redis was down and rebuilds lost Redis state) and
-for the retention purge once a day, and every SCHEDULE_SECONDS for a pass that opens
-and closes polls whose time has come.
+for the retention purge once a day, re-enqueues the moderation of comments whose
+job was lost (left pending for over a minute), and every SCHEDULE_SECONDS asks for a
+pass that opens and closes polls whose time has come.
 Jobs run in this process (RQ's SimpleWorker): a recount takes milliseconds,
 while forking a work-horse for each one cost ten times that.
 """
@@ -23,6 +24,7 @@ from rq.serializers import JSONSerializer
 
 from polls_site import create_app
 from polls_site.extensions import db, queue_name
+from polls_site.moderation_tasks import request_comment_reconcile
 from polls_site.tasks import (
     reconcile_results,
     request_purge,
@@ -39,6 +41,7 @@ def _reconcile_ticker(app, stop: threading.Event) -> None:
         while not stop.wait(tick):
             request_schedule()
             request_reconcile()
+            request_comment_reconcile()
             request_purge()
 
 
@@ -66,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.burst:
             request_schedule()
             request_reconcile()
+            request_comment_reconcile()
             threading.Thread(target=_reconcile_ticker, args=(app, stop), daemon=True).start()
         try:
             worker.work(burst=args.burst, with_scheduler=True)
