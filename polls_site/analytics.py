@@ -32,6 +32,7 @@ class BallotFacts:
     net_hash: str | None
     read_seconds: float | None
     option_ids: tuple[int, ...]
+    voided: bool = False
 
 
 @dataclass(frozen=True)

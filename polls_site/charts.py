@@ -1,6 +1,6 @@
 """Line charts as inline SVG, rendered on the server (no chart library, no inline styles).
 
-Colours and strokes come from classes styled in static/staff-charts.css; positions are
+Colours and strokes come from classes styled in static/staff-polls.css; positions are
 SVG presentation attributes, which a strict CSP allows.
 """
 
