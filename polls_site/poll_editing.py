@@ -78,8 +78,7 @@ def apply_op(
         row = rows[index]
         if row.option_id is not None and votes.get(row.option_id, 0) > 0:
             return rows, _(
-                "The option “%(text)s” already has votes: it cannot be deleted, "
-                "only hidden.",
+                "The option “%(text)s” already has votes: it cannot be deleted, only hidden.",
                 text=row.text,
             )
         del rows[index]
@@ -107,9 +106,7 @@ def check_rows(
     if any(not r.text for r in rows):
         errors.append(_("Every option needs a text."))
     if any(len(r.text) > MAX_OPTION_TEXT for r in rows):
-        errors.append(
-            _("An option can be at most %(num)d characters long.", num=MAX_OPTION_TEXT)
-        )
+        errors.append(_("An option can be at most %(num)d characters long.", num=MAX_OPTION_TEXT))
     texts = [r.text.casefold() for r in rows if r.text]
     if len(set(texts)) != len(texts):
         errors.append(_("Two options have the same text."))
@@ -118,8 +115,7 @@ def check_rows(
         if option_id not in kept and votes.get(option_id, 0) > 0:
             errors.append(
                 _(
-                    "The option “%(text)s” already has votes: it cannot be deleted, "
-                    "only hidden.",
+                    "The option “%(text)s” already has votes: it cannot be deleted, only hidden.",
                     text=text,
                 )
             )
@@ -137,4 +133,3 @@ def check_rows(
 def rows_from_options(options: Sequence[tuple[int, str, bool]]) -> list[OptionRow]:
     """Rows for stored (id, text, hidden) options, in the editors' order."""
     return [OptionRow(key=str(i), text=t, hidden=h) for i, t, h in options]
-

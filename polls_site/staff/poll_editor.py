@@ -115,8 +115,9 @@ def _edit(poll: Poll | None) -> Response:
     if request.method == "GET":
         form = PollForm(obj=poll) if poll is not None else PollForm()
         if poll is not None:
-            form.opens_at.data, form.closes_at.data = to_local(poll.opens_at), to_local(
-                poll.closes_at
+            form.opens_at.data, form.closes_at.data = (
+                to_local(poll.opens_at),
+                to_local(poll.closes_at),
             )
             rows = rows_from_options([(o.id, o.text, o.hidden) for o in poll.options])
         else:
@@ -238,4 +239,3 @@ def clone(poll_id: int) -> Response:
     db.session.commit()
     flash(_("This is a copy: a new draft."), "success")
     return redirect(url_for("staff.edit_poll", poll_id=copy.id), code=303)
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..models import ResultsVisibility
@@ -22,25 +24,30 @@ from ..voiding import MAX_REASON
 from .poll_store import PollSettings
 
 VISIBILITY_CHOICES = [
-    (ResultsVisibility.ALWAYS.value, _l("Always")),
-    (ResultsVisibility.AFTER_VOTE.value, _l("After voting")),
-    (ResultsVisibility.AFTER_CLOSE.value, _l("After the poll closes")),
-    (ResultsVisibility.NEVER.value, _l("Never (editors only)")),
+    SelectChoice(ResultsVisibility.ALWAYS.value, _l("Always")),
+    SelectChoice(ResultsVisibility.AFTER_VOTE.value, _l("After voting")),
+    SelectChoice(ResultsVisibility.AFTER_CLOSE.value, _l("After the poll closes")),
+    SelectChoice(ResultsVisibility.NEVER.value, _l("Never (editors only)")),
 ]
+
+
+def _site_zone() -> ZoneInfo:
+    # Flask-Babel may hand out a pytz zone, which must not be used with replace().
+    return ZoneInfo(str(get_timezone()))
 
 
 def to_utc(local: datetime | None) -> datetime | None:
     """A naive time as editors type it (the site's time zone) as an aware UTC time."""
     if local is None:
         return None
-    return local.replace(tzinfo=get_timezone()).astimezone(UTC)
+    return local.replace(tzinfo=_site_zone()).astimezone(UTC)
 
 
 def to_local(moment: datetime | None) -> datetime | None:
     """An aware time as the form shows it: naive, in the site's time zone."""
     if moment is None:
         return None
-    return moment.astimezone(get_timezone()).replace(tzinfo=None)
+    return moment.astimezone(_site_zone()).replace(tzinfo=None)
 
 
 class PollForm(FlaskForm):
@@ -73,9 +80,7 @@ class PollForm(FlaskForm):
             NumberRange(min=0, max=100000, message=_l("Enter a number from 0 to 100000.")),
         ],
     )
-    opens_at = DateTimeLocalField(
-        _l("Opens at"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
-    )
+    opens_at = DateTimeLocalField(_l("Opens at"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField(
         _l("Closes at"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
@@ -84,7 +89,10 @@ class PollForm(FlaskForm):
         """Field checks, plus: the poll closes after it opens."""
         valid = super().validate(extra_validators)
         if self.opens_at.data and self.closes_at.data and self.closes_at.data <= self.opens_at.data:
-            self.closes_at.errors = [*self.closes_at.errors, _l("The poll must close after it opens.")]
+            self.closes_at.errors = [
+                *self.closes_at.errors,
+                _l("The poll must close after it opens."),
+            ]
             valid = False
         if self.multiple.data is False and self.max_choices.data not in (None, 1):
             self.max_choices.data = 1

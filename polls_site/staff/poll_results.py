@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from .. import audit
 from ..analytics import FLAGS, flag_ballots, option_trends, votes_over_time
@@ -19,6 +18,7 @@ from . import bp
 from .auth import staff_required
 from .poll_forms import VoidForm
 from .poll_store import ballot_facts, ballot_rows
+
 
 def flag_label(flag: str) -> str:
     """The translated name of an anomaly flag."""
@@ -139,7 +139,12 @@ def export_results(poll_id: int) -> Response:
     texts = {o.id: o.text for o in poll.options}
     too_few = snapshot is None or snapshot.voters < poll.min_sample
     rows = [
-        (r["option_id"], texts.get(r["option_id"], ""), r["votes"], None if too_few else r["percent"])
+        (
+            r["option_id"],
+            texts.get(r["option_id"], ""),
+            r["votes"],
+            None if too_few else r["percent"],
+        )
         for r in (snapshot.rows if snapshot else [])
     ]
     audit.record("poll.export", "poll", poll.id, None, {"file": "results"})
