@@ -112,3 +112,16 @@ def test_closed_poll_page_has_a_method_card(app, client) -> None:
     assert client.get("/polls/999999").status_code == 404
     draft = make_poll(app, status=PollStatus.DRAFT)
     assert client.get(f"/polls/{draft}").status_code == 404
+
+
+def test_demo_polls_in_the_archive(app, runner, client) -> None:
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    current = client.get("/api/polls/current?section=main").get_json()["id"]
+    portal = client.get(f"/api/polls/{current}/results").get_json()
+    assert [o["percent"] for o in portal["options"]] == [31, 23, 13, 12, 12, 9]
+    html = client.get("/polls/").get_data(as_text=True)
+    assert len(listed_ids(html)) == 3 and listed_ids(html)[0] == current
+    assert html.count("Идёт голосование") == 1 and html.count("Завершён") == 2
+    closed = listed_ids(html)[1]
+    card = client.get(f"/polls/{closed}").get_data(as_text=True)
+    assert "<dd>997 голосов</dd>" in card and "<dd>997 человек</dd>" in card
