@@ -21,20 +21,20 @@ def editor_fixture(app: Flask, client) -> StaffClient:
     return staff
 
 
-def editor_routes(app: Flask) -> list[tuple[str, str]]:
-    """(method, url) of every poll-editor route, with poll id 1."""
+def editor_routes(app: Flask, poll_id: int) -> list[tuple[str, str]]:
+    """(method, url) of every poll-editor route, for ``poll_id``."""
     found = []
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/staff/polls"):
-            url = rule.rule.replace("<int:poll_id>", "1")
+            url = rule.rule.replace("<int:poll_id>", str(poll_id))
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 found.append((method, url))
     return found
 
 
 def test_moderators_get_403_on_every_editor_route(app, moderator) -> None:
-    make_poll(app)
-    routes = editor_routes(app)
+    poll_id = make_poll(app)
+    routes = editor_routes(app, poll_id)
     assert len(routes) >= 12
     for method, url in routes:
         if method == "GET":
@@ -43,7 +43,7 @@ def test_moderators_get_403_on_every_editor_route(app, moderator) -> None:
             response = moderator.post(url, {"op": "save", "reason": "x", "action": "close"})
         assert response.status_code == 403, (method, url)
     with app.app_context():
-        assert db.session.get(Poll, 1).status == PollStatus.OPEN
+        assert db.session.get(Poll, poll_id).status == PollStatus.OPEN
 
 
 def test_nobody_is_sent_to_login(app, client) -> None:
