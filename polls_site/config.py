@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_LIMIT_VOTER": "5/600",
     # Minutes during which authors may edit or delete their own comment.
     "COMMENT_EDIT_MINUTES": 10,
+    # How often an open comment widget asks whether new comments have been approved.
+    "COMMENTS_POLL_SECONDS": 15,
     # Every comment waits for a moderator, whatever the auto-moderator says.
     "PREMODERATE_ALL": False,
 }
@@ -71,6 +73,7 @@ _INT_KEYS = {
     "IP_HASH_ROTATION_DAYS",
     "RETENTION_DAYS",
     "COMMENT_EDIT_MINUTES",
+    "COMMENTS_POLL_SECONDS",
 }
 
 
