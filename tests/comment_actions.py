@@ -1,5 +1,11 @@
 """Helpers for the comment widget tests: threads and comments in the database, and a reader
-who opens the widget and posts through it (like flaskr's AuthActions)."""
+who opens the widget and posts through it (like flaskr's AuthActions).
+
+Import the fixtures by their function names and ask for them as ``reader`` and
+``other_reader``:
+
+    from tests.comment_actions import other_reader_fixture, reader_fixture  # noqa: F401
+"""
 
 from __future__ import annotations
 
@@ -118,13 +124,13 @@ class Commenting:
         return self.client.post(f"/w/comments/{key}", data=data, headers=all_headers)
 
 
-@pytest.fixture
-def reader(client: FlaskClient) -> Commenting:
+@pytest.fixture(name="reader")
+def reader_fixture(client: FlaskClient) -> Commenting:
     """A reader with their own cookie jar."""
     return Commenting(client)
 
 
-@pytest.fixture
-def other_reader(app: Flask) -> Commenting:
+@pytest.fixture(name="other_reader")
+def other_reader_fixture(app: Flask) -> Commenting:
     """A second reader (another browser, another cookie)."""
     return Commenting(app.test_client())

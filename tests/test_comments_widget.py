@@ -22,8 +22,8 @@ from tests.comment_actions import (  # noqa: F401 - fixtures
     Commenting,
     add_comment,
     make_thread,
-    other_reader,
-    reader,
+    other_reader_fixture,
+    reader_fixture,
 )
 
 HX = {"HX-Request": "true"}
