@@ -82,7 +82,11 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         _wait_until_up(url, children)
-        click.secho(f"\npolls_site is running: {url}  (poll widget: {url}w/poll/1)", fg="green")
+        click.secho(
+            f"\npolls_site is running: {url}  (poll widget: {url}w/poll/1, "
+            f"comments: {url}w/comments/bishkek-astana-dialog)",
+            fg="green",
+        )
         click.echo("Press Ctrl-C to stop.\n")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
