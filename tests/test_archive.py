@@ -125,3 +125,10 @@ def test_demo_polls_in_the_archive(app, runner, client) -> None:
     closed = listed_ids(html)[1]
     card = client.get(f"/polls/{closed}").get_data(as_text=True)
     assert "<dd>997 голосов</dd>" in card and "<dd>997 человек</dd>" in card
+
+
+def test_no_method_card_counts_for_unpublished_results(app, client) -> None:
+    poll_id = make_poll(app, results_visibility="never", **closed_poll_fields())
+    html = client.get(f"/polls/{poll_id}").get_data(as_text=True)
+    assert "Как проводился опрос" not in html
+    assert "Результаты этого опроса не публикуются." in html

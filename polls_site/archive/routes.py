@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from ..archive_cache import archive_html
 from ..polls.routes import screen_for
-from ..polls.service import get_public_poll
+from ..polls.service import get_public_poll, results_public
 from ..voters import current_voter, ensure_voter_cookie
 from .listing import archive_page, method_card
 
@@ -36,7 +36,9 @@ def show(poll_id: int) -> Response:
     poll = get_public_poll(poll_id)
 
     def render_about() -> str:
-        card = method_card(poll) if poll.voting_state() == "closed" else None
+        # No counts for a poll whose results are not published.
+        closed = poll.voting_state() == "closed"
+        card = method_card(poll) if closed and results_public(poll) else None
         return render_template("archive/_about.html", poll=poll, card=card)
 
     about = Markup(archive_html(f"poll:{poll_id}", render_about))
