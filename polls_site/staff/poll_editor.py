@@ -3,6 +3,8 @@ mark as current, clone. Every change is audit-logged in its own transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -69,8 +71,8 @@ def _render_editor(
     rows: list[OptionRow],
     votes: dict[int, int],
     *,
-    errors: list[str] = (),
-    changes: list[TextChange] = (),
+    errors: Sequence[str] = (),
+    changes: Sequence[TextChange] = (),
     status: int = 200,
 ) -> Response:
     template = "staff/polls/_editor.html" if _is_htmx() else "staff/polls/edit.html"
