@@ -57,7 +57,7 @@ def safe_cell(value: object) -> str:
 
 
 def voter_pseudonym(voter_key: str, secret: str) -> str:
-    """A keyed hash of a voter key: the same voter has the same pseudonym in one export."""
+    """A keyed hash of a voter key: the same voter always has the same pseudonym."""
     return hmac.new(secret.encode(), f"export:{voter_key}".encode(), hashlib.sha256).hexdigest()[
         :16
     ]
