@@ -52,7 +52,7 @@ def test_analytics_page_charts_every_hour(app, editor, poll_id) -> None:
     add_ballots(
         app,
         poll_id,
-        [(a, 180, "c:1", "n1", 30.0), (a, 175, "c:2", "n2", 30.0), (b, 5, "c:3", "n3", 30.0)],
+        [(a, 180, "c:1", "n1", 30.0), (a, 180, "c:2", "n2", 30.0), (b, 5, "c:3", "n3", 30.0)],
     )
     html = editor.get(f"/staff/polls/{poll_id}/analytics").get_data(as_text=True)
     votes_svg = html[html.index("<svg") : html.index("</svg>")]
