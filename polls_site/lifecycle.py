@@ -9,6 +9,7 @@ conditional UPDATE, so two workers (or a worker and an editor) cannot apply it t
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -22,6 +23,8 @@ from .poll_cache import forget_poll
 log = logging.getLogger(__name__)
 
 SCHEDULER_NAME = "scheduler"
+# What a portal section's name may be ("main", "sport", "kg-news").
+SECTION_PATTERN = r"^[a-z0-9-]{1,40}$"
 
 
 def open_poll(poll: Poll, now: datetime | None = None) -> None:
@@ -64,8 +67,15 @@ def mark_current(poll: Poll, section: str) -> Poll | None:
     return previous
 
 
+def valid_section(section: str) -> bool:
+    """True for a well-formed portal section name."""
+    return re.fullmatch(SECTION_PATTERN, section) is not None
+
+
 def current_poll_id(section: str) -> int | None:
     """The id of the current poll of ``section`` (drafts never count)."""
+    if not valid_section(section):
+        return None
     return db.session.scalar(
         sa.select(Poll.id).where(Poll.current_section == section, Poll.status != PollStatus.DRAFT)
     )

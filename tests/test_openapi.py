@@ -35,6 +35,9 @@ def test_current_poll_of_a_section(app, client) -> None:
         mark_current(db.session.get(Poll, poll_id), "main")
         db.session.commit()
     assert client.get("/api/polls/current").get_json() == {"id": poll_id, "section": "main"}
+    # Found by schemathesis: a NUL byte reached PostgreSQL and failed there.
+    assert client.get("/api/polls/current?section=%00").status_code == 400
+    assert client.get("/api/polls/current?section=" + "x" * 41).status_code == 400
 
 
 def test_huge_poll_ids_are_not_found_not_errors(client) -> None:

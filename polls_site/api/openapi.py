@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..lifecycle import SECTION_PATTERN
+
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -62,7 +64,11 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                             "name": "section",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string", "maxLength": 40, "default": "main"},
+                            "schema": {
+                                "type": "string",
+                                "pattern": SECTION_PATTERN,
+                                "default": "main",
+                            },
                         }
                     ],
                     "responses": {
@@ -77,6 +83,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                             },
                             "The section's current poll",
                         ),
+                        "400": _json(_ERROR, "A malformed section name"),
                         "404": _json(_ERROR, "The section has no current poll"),
                     },
                 }

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from ..comments.counts import MAX_KEYS, comment_counts
 from ..comments.keys import valid_thread_key
 from ..extensions import db
-from ..lifecycle import current_poll_id
+from ..lifecycle import current_poll_id, valid_section
 from ..models import Poll, PollStatus, ResultSnapshot
 from ..polls.service import get_public_poll, results_public, results_view
 from .openapi import openapi_document
@@ -38,6 +38,8 @@ def polls() -> Response:
 def current() -> tuple[Response, int] | Response:
     """The id of a portal section's current poll (``?section=``, "main" by default)."""
     section = request.args.get("section", "main")
+    if not valid_section(section):
+        return jsonify({"error": "bad_section"}), 400
     poll_id = current_poll_id(section)
     if poll_id is None:
         return jsonify({"error": "no_current_poll", "section": section}), 404

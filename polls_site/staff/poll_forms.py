@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from ..lifecycle import SECTION_PATTERN
 from ..models import ResultsVisibility
 from ..voiding import MAX_REASON
 from .poll_store import PollSettings
@@ -119,7 +120,7 @@ class CurrentForm(FlaskForm):
         default="main",
         validators=[
             DataRequired(_l("Enter the section.")),
-            Regexp(r"^[a-z0-9-]{1,40}$", message=_l("Use 1–40 latin letters, digits or dashes.")),
+            Regexp(SECTION_PATTERN, message=_l("Use 1–40 latin letters, digits or dashes.")),
         ],
     )
 
