@@ -1,5 +1,6 @@
-"""The comment widget in a real browser against gunicorn: post, see it "на модерации",
-approval, another reader sees it, the live notice, inside a portal iframe, without JavaScript."""
+"""The comment widget in a real browser against gunicorn: post, see it "на модерации", the
+worker approves it, another reader sees it by the live notice; replies and likes; inside a
+portal iframe; without JavaScript."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def new_page(browser: Browser, contexts: list[BrowserContext], **options) -> Pag
 
 
 def approve_all(app: Flask) -> None:
-    """What a moderator (or the auto-moderator) does: approve every waiting comment."""
+    """What a moderator does: approve every pending comment (no worker needed)."""
     with app.app_context():
         for comment in db.session.scalars(sa.select(Comment).where(Comment.status == "pending")):
             change_status(comment, CommentStatus.APPROVED)
@@ -127,15 +128,18 @@ def test_post_wait_for_moderation_then_everyone_sees_it(
     expect(other.locator("#comment-list")).to_contain_text("Комментариев пока нет")
     expect(other.get_by_text("Хорошая статья, спасибо!")).to_have_count(0)
 
-    approve_all(server.app)
+    # The real worker (python worker.py) runs the auto-moderator, which approves it.
+    server.start_worker()
     # The other reader's widget notices by polling and shows it on request.
     notice = other.locator("#comments-notice a")
     expect(notice).to_have_text("1 новый комментарий — показать")
     notice.click()
     expect(other.locator("#comment-items")).to_contain_text("Хорошая статья, спасибо!")
     expect(other.locator("#comment-items")).to_contain_text("Айгуль")
-    other.reload()
-    expect(other.locator("#comment-items")).to_contain_text("Хорошая статья, спасибо!")
+    assert stored(server.app) == [("Айгуль", "Хорошая статья, спасибо!", "approved")]
+    author.reload()
+    expect(author.locator("#comment-items")).to_contain_text("Хорошая статья, спасибо!")
+    expect(author.get_by_text(WAITING)).to_have_count(0)
 
 
 def test_reply_and_like_with_htmx(

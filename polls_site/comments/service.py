@@ -8,13 +8,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, request
-from redis.exceptions import RedisError
-from rq import Retry
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db, task_queue
+from ..extensions import db
 from ..models import Ban, Comment, CommentStatus, utcnow
+from ..moderation_tasks import enqueue_moderation
 from ..voters import Voter, client_ip, ip_hash
 from .limits import admit_comment
 from .render import render_comment_html
@@ -23,7 +22,6 @@ from .threads import ThreadInfo
 
 log = logging.getLogger(__name__)
 
-MODERATE_JOB = "polls_site.moderation_tasks.moderate_comment"
 # Statuses an author still sees of their own comments; "review" waits for a person.
 OWN_VISIBLE = (CommentStatus.PENDING, CommentStatus.REVIEW, CommentStatus.APPROVED)
 WAITING = (CommentStatus.PENDING, CommentStatus.REVIEW)
@@ -80,24 +78,6 @@ def is_banned(voter_key: str, hashed_ip: str, now: datetime) -> bool:
     )
 
 
-def enqueue_moderation(comment_id: int, revision: int) -> None:
-    """Ask the worker to moderate the comment; if Redis is down it stays pending, not lost.
-
-    The job id names the revision, so an edit gets a job of its own even while the job
-    for the first version is still queued.
-    """
-    prefix = current_app.config["REDIS_KEY_PREFIX"].replace(":", "-")
-    try:
-        task_queue().enqueue(
-            MODERATE_JOB,
-            comment_id,
-            job_id=f"{prefix}moderate-{comment_id}-{revision}",
-            retry=Retry(max=3, interval=[5, 30, 120]),
-        )
-    except RedisError as exc:
-        log.warning("moderation of comment %s not enqueued, it stays pending: %s", comment_id, exc)
-
-
 def _parent_ok(thread: ThreadInfo, parent_id: int, voter: Voter) -> bool:
     parent = db.session.get(Comment, parent_id)
     if parent is None or parent.thread_id != thread.id:
@@ -139,7 +119,7 @@ def post_comment(
         db.session.rollback()
         log.exception("comment for thread %s not stored", thread.id)
         return PostOutcome("unavailable")
-    enqueue_moderation(comment.id, comment.revision)
+    enqueue_moderation(comment.id)
     return PostOutcome("accepted", comment_id=comment.id)
 
 
@@ -176,7 +156,7 @@ def edit_comment(comment: Comment, thread: ThreadInfo, text: str) -> bool:
         db.session.rollback()
         return False
     thread_changed(thread.id, thread.key)
-    enqueue_moderation(comment.id, comment.revision)
+    enqueue_moderation(comment.id)
     return True
 
 
