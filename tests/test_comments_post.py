@@ -268,3 +268,5 @@ def test_without_redis_the_comment_is_stored_and_waits(app_without_redis: Flask)
     assert reader.post().status_code == 200
     [comment] = comment_rows(app_without_redis)
     assert comment.status == CommentStatus.PENDING
+    # Without Redis to say who has written here, the database is asked.
+    assert "на модерации" in reader.open().get_data(as_text=True)

@@ -30,12 +30,14 @@ from .screens import (
     is_htmx,
     render_form,
     render_page,
+    shared_page,
     widget_response,
 )
 from .service import (
     delete_comment,
     edit_comment,
     may_change,
+    may_have_own,
     own_comment,
     own_comments,
     post_comment,
@@ -133,19 +135,19 @@ def _screen(thread: ThreadInfo, form: CommentForm | None = None, **fields) -> Co
 def show(thread_key: str) -> Response:
     """The widget page; for htmx the comment list, or the next page of it."""
     thread = _thread_for_reading(thread_key)
+    sort = parse_sort(request.args.get("sort"))
+    offset = parse_offset(request.args.get("offset"))
     if is_htmx():
-        sort = parse_sort(request.args.get("sort"))
-        offset = parse_offset(request.args.get("offset"))
-        response = widget_response(comment_list(thread, sort, offset, fragment=offset > 0))
-        return response
+        return widget_response(comment_list(thread, sort, offset, fragment=offset > 0))
+    posted, reply = request.args.get("posted"), request.args.get("reply")
+    if not posted and not reply and not may_have_own(thread.id, current_voter().key):
+        return shared_page(thread, sort, offset)
     notices = []
-    if request.args.get("posted"):
+    if posted:
         notices.append(
             Notice("success", _("Thank you! Your comment will appear after moderation."))
         )
-    screen = _screen(
-        thread, notices=notices, reply_to=_reply_target(thread, request.args.get("reply"))
-    )
+    screen = _screen(thread, notices=notices, reply_to=_reply_target(thread, reply))
     return render_page(screen)
 
 

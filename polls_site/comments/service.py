@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, request
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
+from ..extensions import db, redis_client, rkey
 from ..models import Ban, Comment, CommentStatus, utcnow
 from ..moderation_tasks import enqueue_moderation
 from ..voters import Voter, client_ip, ip_hash
@@ -22,6 +23,8 @@ from .threads import ThreadInfo
 
 log = logging.getLogger(__name__)
 
+# How long Redis remembers that a reader has written in a thread (see may_have_own).
+AUTHOR_MARK_SECONDS = 90 * 24 * 3600
 # Statuses an author still sees of their own comments; "review" waits for a person.
 OWN_VISIBLE = (CommentStatus.PENDING, CommentStatus.REVIEW, CommentStatus.APPROVED)
 WAITING = (CommentStatus.PENDING, CommentStatus.REVIEW)
@@ -78,6 +81,30 @@ def is_banned(voter_key: str, hashed_ip: str, now: datetime) -> bool:
     )
 
 
+def author_mark_key(thread_id: int, voter_key: str) -> str:
+    """The Redis key saying that ``voter_key`` has written in thread ``thread_id``."""
+    return rkey("commented", thread_id, voter_key)
+
+
+def may_have_own(thread_id: int, voter_key: str) -> bool:
+    """False when Redis knows this reader has never written here (most readers).
+
+    Lets a reader's page skip the own-comments query and be served from the shared
+    cache. Without Redis the database is asked.
+    """
+    try:
+        return bool(redis_client().exists(author_mark_key(thread_id, voter_key)))
+    except RedisError:
+        return True
+
+
+def _mark_author(thread_id: int, voter_key: str) -> None:
+    try:
+        redis_client().set(author_mark_key(thread_id, voter_key), 1, ex=AUTHOR_MARK_SECONDS)
+    except RedisError as exc:
+        log.warning("author mark not stored (their own view may miss this comment): %s", exc)
+
+
 def _parent_ok(thread: ThreadInfo, parent_id: int, voter: Voter) -> bool:
     parent = db.session.get(Comment, parent_id)
     if parent is None or parent.thread_id != thread.id:
@@ -119,6 +146,7 @@ def post_comment(
         db.session.rollback()
         log.exception("comment for thread %s not stored", thread.id)
         return PostOutcome("unavailable")
+    _mark_author(thread.id, voter.key)
     enqueue_moderation(comment.id)
     return PostOutcome("accepted", comment_id=comment.id)
 
@@ -178,6 +206,8 @@ def own_comments(thread: ThreadInfo, voter: Voter) -> list[OwnComment]:
     That is every comment still awaiting moderation, and approved ones while they may
     still be edited or deleted. Nobody else is ever shown these.
     """
+    if not may_have_own(thread.id, voter.key):
+        return []
     now = utcnow()
     window_start = now - timedelta(minutes=current_app.config["COMMENT_EDIT_MINUTES"])
     comments = db.session.scalars(
