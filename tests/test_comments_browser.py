@@ -206,3 +206,22 @@ def test_without_javascript(live_factory, browser: Browser, contexts: list[Brows
     expect(page.locator("#own-comments")).to_contain_text(WAITING)
     assert "posted=1" in page.url
     assert stored(server.app) == [("Ерлан", "Без скриптов", "pending")]
+
+
+@pytest.mark.parametrize("width", [300, 700])
+def test_readable_from_300_to_700_pixels(
+    live_factory, browser: Browser, contexts: list[BrowserContext], width: int
+) -> None:
+    server: LiveServer = live_factory()
+    make_thread(server.app)
+    page = new_page(browser, contexts)
+    page.goto(server.url(f"/w/comments/{KEY}"))
+    write(page, "Очень-очень-длинное-имя-без-пробелов-которое-не-помещается", "ы" * 120)
+    expect(page.locator("#own-comments")).to_contain_text(WAITING)
+    approve_all(server.app)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.reload()
+    expect(page.locator("#comment-items .comment")).to_have_count(1)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    box = page.locator("#comment-text").bounding_box()
+    assert box is not None and box["width"] >= width * 0.8
