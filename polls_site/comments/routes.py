@@ -18,14 +18,13 @@ from flask_babel import ngettext
 from ..extensions import csrf, db
 from ..models import Comment, CommentStatus
 from ..voters import current_voter, request_is_same_origin
+from .access import existing_thread, refuse, reply_target, thread_for_reading
 from .dates import comment_date
 from .forms import CommentForm, EditForm
-from .keys import may_open_thread, valid_thread_key
 from .likes import add_like
 from .screens import (
     CommentsScreen,
     Notice,
-    ReplyTarget,
     comment_list,
     is_htmx,
     render_form,
@@ -42,7 +41,7 @@ from .service import (
     own_comments,
     post_comment,
 )
-from .threads import ThreadInfo, count_newer, find_thread, open_thread, thread_version
+from .threads import ThreadInfo, count_newer, thread_version
 from .tokens import comment_token_valid
 from .tree import parse_offset, parse_sort
 
@@ -51,72 +50,6 @@ bp = Blueprint("comments", __name__, url_prefix="/w/comments")
 # inside a cross-site iframe the session cookie may never arrive.
 csrf.exempt(bp)
 bp.add_app_template_filter(comment_date, "comment_date")
-
-
-def refuse(status: int, message: str) -> Response:
-    """An error page (a fragment for htmx) with a message that says what went wrong."""
-    template = "errors/_error.html" if is_htmx() else "errors/error.html"
-    response = Response(render_template(template, status=status, message=message), status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _checked_key(thread_key: str) -> None:
-    if not valid_thread_key(thread_key):
-        abort(
-            refuse(
-                400,
-                _(
-                    "This discussion address is not valid: use 1 to 200 lowercase Latin "
-                    "letters, digits, dots, dashes, underscores and slashes."
-                ),
-            )
-        )
-
-
-def existing_thread(thread_key: str) -> ThreadInfo:
-    """The thread for ``thread_key``; 400 for a malformed key, 404 for an unknown one."""
-    _checked_key(thread_key)
-    thread = find_thread(thread_key)
-    if thread is None:
-        abort(404)
-    return thread
-
-
-def _thread_for_reading(thread_key: str) -> ThreadInfo:
-    _checked_key(thread_key)
-    thread = find_thread(thread_key)
-    if thread is not None:
-        return thread
-    page_url = request.args.get("url", "")
-    if not may_open_thread(
-        current_app.config["EMBED_ALLOWED_ORIGINS"],
-        referer=request.headers.get("Referer"),
-        origin=request.headers.get("Origin"),
-        page_url=page_url,
-    ):
-        abort(
-            refuse(
-                400,
-                _(
-                    "There is no such discussion yet. A discussion is opened only by an "
-                    "article page of the portal."
-                ),
-            )
-        )
-    return open_thread(thread_key, request.args.get("title", ""), page_url)
-
-
-def _reply_target(thread: ThreadInfo, value: str | int | None) -> ReplyTarget | None:
-    try:
-        comment = db.session.get(Comment, int(value)) if value else None
-    except (TypeError, ValueError):
-        return None
-    if comment is None or comment.thread_id != thread.id:
-        return None
-    if comment.status != CommentStatus.APPROVED:
-        return None
-    return ReplyTarget(comment.id, comment.author_name)
 
 
 def _screen(thread: ThreadInfo, form: CommentForm | None = None, **fields) -> CommentsScreen:
@@ -134,7 +67,7 @@ def _screen(thread: ThreadInfo, form: CommentForm | None = None, **fields) -> Co
 @bp.get("/<path:thread_key>")
 def show(thread_key: str) -> Response:
     """The widget page; for htmx the comment list, or the next page of it."""
-    thread = _thread_for_reading(thread_key)
+    thread = thread_for_reading(thread_key)
     sort = parse_sort(request.args.get("sort"))
     offset = parse_offset(request.args.get("offset"))
     if is_htmx():
@@ -147,7 +80,7 @@ def show(thread_key: str) -> Response:
         notices.append(
             Notice("success", _("Thank you! Your comment will appear after moderation."))
         )
-    screen = _screen(thread, notices=notices, reply_to=_reply_target(thread, reply))
+    screen = _screen(thread, notices=notices, reply_to=reply_target(thread, reply))
     return render_page(screen)
 
 
@@ -157,7 +90,7 @@ def reply_form(thread_key: str) -> Response:
     thread = existing_thread(thread_key)
     if not is_htmx():
         return redirect(url_for(".show", thread_key=thread.key, reply=request.args.get("reply")))
-    screen = _screen(thread, reply_to=_reply_target(thread, request.args.get("reply")))
+    screen = _screen(thread, reply_to=reply_target(thread, request.args.get("reply")))
     return render_form(screen)
 
 
@@ -167,7 +100,7 @@ def post(thread_key: str) -> Response:
     thread = existing_thread(thread_key)
     voter = current_voter()
     form = CommentForm()
-    reply_to = _reply_target(thread, form.parent.data) if form.parent.data else None
+    reply_to = reply_target(thread, form.parent.data) if form.parent.data else None
 
     def refusal(status: int, message: str | None = None) -> Response:
         notices = [Notice("error", message)] if message else []
