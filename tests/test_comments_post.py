@@ -270,3 +270,17 @@ def test_without_redis_the_comment_is_stored_and_waits(app_without_redis: Flask)
     assert comment.status == CommentStatus.PENDING
     # Without Redis to say who has written here, the database is asked.
     assert "на модерации" in reader.open().get_data(as_text=True)
+
+
+def test_posts_are_counted_by_outcome(app: Flask, reader: Commenting) -> None:
+    from tests.test_metrics import sample
+
+    make_thread(app)
+    name = "polls_comments_posted_total"
+    before = reader.client.get("/metrics").get_data(as_text=True)
+    reader.post()
+    reader.post(text="")
+    reader.post(website="x")
+    after = reader.client.get("/metrics").get_data(as_text=True)
+    for outcome in ("accepted", "invalid", "honeypot"):
+        assert sample(after, name, outcome=outcome) == sample(before, name, outcome=outcome) + 1

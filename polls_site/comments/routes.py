@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..extensions import csrf, db
+from ..metrics import count_comment
 from ..models import Comment, CommentStatus
 from ..voters import current_voter, request_is_same_origin
 from .access import existing_thread, refuse, reply_target, thread_for_reading
@@ -102,30 +103,40 @@ def post(thread_key: str) -> Response:
     form = CommentForm()
     reply_to = reply_target(thread, form.parent.data) if form.parent.data else None
 
-    def refusal(status: int, message: str | None = None) -> Response:
+    def refusal(status: int, outcome: str, message: str | None = None) -> Response:
+        count_comment(outcome)
         notices = [Notice("error", message)] if message else []
         screen = _screen(thread, form, notices=notices, reply_to=reply_to)
         return render_form(screen, status)
 
     if not request_is_same_origin() or not comment_token_valid(form.token.data, thread.id):
         return refusal(
-            403, _("The form has expired or came from another site. Please send it again.")
+            403,
+            "forbidden",
+            _("The form has expired or came from another site. Please send it again."),
         )
     if form.is_bot:
-        return refusal(400, _("The comment was not accepted: it looks like automated spam."))
+        return refusal(
+            400, "honeypot", _("The comment was not accepted: it looks like automated spam.")
+        )
     if not form.validate():
-        return refusal(422)
+        return refusal(422, "invalid")
     outcome = post_comment(thread, voter, form.name.data, form.text.data, form.parent.data)
     if outcome.kind == "no_parent":
-        return refusal(422, _("The comment you are replying to is no longer available."))
+        return refusal(
+            422, "no_parent", _("The comment you are replying to is no longer available.")
+        )
     if outcome.kind == "banned":
         return refusal(
-            403, _("You cannot post comments: the moderators have restricted your access.")
+            403,
+            "banned",
+            _("You cannot post comments: the moderators have restricted your access."),
         )
     if outcome.kind == "limited":
         minutes = max(1, (outcome.retry_after + 59) // 60)
         response = refusal(
             429,
+            "limited",
             ngettext(
                 "You are posting too often. Please try again in %(num)d minute.",
                 "You are posting too often. Please try again in %(num)d minutes.",
@@ -135,7 +146,12 @@ def post(thread_key: str) -> Response:
         response.headers["Retry-After"] = str(outcome.retry_after)
         return response
     if outcome.kind == "unavailable":
-        return refusal(503, _("Your comment was not saved: the service is busy. Please try again."))
+        return refusal(
+            503,
+            "unavailable",
+            _("Your comment was not saved: the service is busy. Please try again."),
+        )
+    count_comment("accepted")
     if not is_htmx():
         return redirect(
             url_for(".show", thread_key=thread.key, posted=1, _anchor="own-comments"), code=303
