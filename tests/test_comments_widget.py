@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from polls_site.comments.screens import list_cache_key
 from polls_site.comments.status import change_status, thread_changed
@@ -166,8 +167,20 @@ def test_new_comments_notice(app: Flask, client: FlaskClient, reader: Commenting
     version = re.search(r"v=(\d+)", url).group(1)
     assert f"since={first}" in url
 
-    unchanged = client.get(url, headers=HX)
+    statements: list[str] = []
+
+    def count_sql(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count_sql)
+    try:
+        unchanged = client.get(url, headers=HX)
+    finally:
+        event.remove(engine, "before_cursor_execute", count_sql)
     assert unchanged.status_code == 204 and unchanged.data == b""
+    assert statements == []  # answered from Redis alone
 
     add_comment(app, thread_id, "второй")
     add_comment(app, thread_id, "третий")

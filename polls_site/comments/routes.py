@@ -161,16 +161,28 @@ def post(thread_key: str) -> Response:
     return render_form(_screen(thread, kept, notices=notices), with_own=True)
 
 
+def _unchanged() -> Response:
+    response = Response(status=204)
+    response.headers["Cache-Control"] = "public, max-age=2"
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
 @bp.get("/<path:thread_key>/-/updates")
 def updates(thread_key: str) -> Response:
-    """The new-comments notice; 204 while the reader already shows the current version."""
+    """The new-comments notice; 204 while the reader already shows the current version.
+
+    The notice's URL names the thread's id too (``t``), so an unchanged thread is
+    answered from Redis alone; a wrong id can only cost the asker a 204.
+    """
+    shown = request.args.get("v")
+    thread_id = request.args.get("t", type=int)
+    if thread_id is not None and shown is not None and thread_version(thread_id) == shown:
+        return _unchanged()
     thread = existing_thread(thread_key)
     current = thread_version(thread.id)
-    if current is not None and current == request.args.get("v"):
-        response = Response(status=204)
-        response.headers["Cache-Control"] = "public, max-age=2"
-        response.headers["Vary"] = "HX-Request"
-        return response
+    if current is not None and current == shown:
+        return _unchanged()
     sort = parse_sort(request.args.get("sort"))
     if not is_htmx():
         return redirect(url_for(".show", thread_key=thread.key, sort=sort))
