@@ -239,6 +239,8 @@ def test_reply_to_an_approved_comment(app: Flask, reader: Commenting) -> None:
         f"/w/comments/{KEY}/-/form?reply={parent}", headers={"HX-Request": "true"}
     ).get_data(as_text=True)
     assert "Ответ для Бек" in form and f'name="parent" value="{parent}"' in form
+    plain = reader.open(reply=str(parent)).get_data(as_text=True)  # the no-JS reply link
+    assert "Ответ для Бек" in plain and f'name="parent" value="{parent}"' in plain
     assert reader.post(parent=str(parent)).status_code == 200
     assert comment_rows(app)[-1].parent_id == parent
 
