@@ -79,6 +79,19 @@ def test_unknown_site_cannot_create_a_thread(
     assert thread_keys(app) == []
 
 
+def test_new_threads_per_ip_are_limited(app: Flask, client: FlaskClient) -> None:
+    app.config["THREAD_OPEN_LIMIT_IP"] = "3/3600"
+    referer = {"Referer": f"{PORTAL}/news/1.html"}
+    codes = [client.get(f"/w/comments/a-{i}", headers=referer).status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert sorted(thread_keys(app)) == ["a-0", "a-1", "a-2"]
+    refused = client.get("/w/comments/a-9", headers=referer)
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert "Слишком много новых обсуждений" in refused.get_data(as_text=True)
+    # Threads that exist are still served.
+    assert client.get("/w/comments/a-0").status_code == 200
+
+
 @pytest.mark.parametrize("key", ["Bad-Key", "a//b", "x" * 201, "статья", "a%20b", ".env"])
 def test_malformed_key_is_refused(app: Flask, client: FlaskClient, key: str) -> None:
     response = client.get(f"/w/comments/{key}", headers={"Referer": PORTAL + "/"})
