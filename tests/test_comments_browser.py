@@ -22,6 +22,7 @@ from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, Portal
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
+WORKER_WAIT_MS = 60_000
 SEND = "Отправить"
 WAITING = "на модерации"
 
@@ -132,7 +133,8 @@ def test_post_wait_for_moderation_then_everyone_sees_it(
     server.start_worker()
     # The other reader's widget notices by polling and shows it on request.
     notice = other.locator("#comments-notice a")
-    expect(notice).to_have_text("1 новый комментарий — показать")
+    # A worker starting on a busy machine takes a while: give it more than one wait.
+    expect(notice).to_have_text("1 новый комментарий — показать", timeout=WORKER_WAIT_MS)
     notice.click()
     expect(other.locator("#comment-items")).to_contain_text("Хорошая статья, спасибо!")
     expect(other.locator("#comment-items")).to_contain_text("Айгуль")
