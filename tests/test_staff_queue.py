@@ -42,7 +42,7 @@ def test_queue_lists_review_and_pending_oldest_first_with_details(app, moderator
     assert "уже одобрен" not in page and "отклонён<" not in page
     # Escaped first, then marked: the reader's tags never become markup.
     assert "Ты &lt;<mark>b&gt;дур</mark>ак&lt;/b&gt;" in page
-    assert "suspect_word (+30): дурак" in page
+    assert "Подозрительные слова: дурак" in page
     assert "автомодератор ещё не проверил" in page
     assert "история: одобрено 1, отклонено 1" in page
     assert "c:reader-1" in page and "iphash-1" in page
