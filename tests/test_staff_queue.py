@@ -211,3 +211,16 @@ def test_pending_count_fragment(app, moderator) -> None:
     body = moderator.get("/staff/queue/count", htmx=True).get_data(as_text=True)
     assert 'id="pending-count"' in body and ">2</span>" in body
     assert 'hx-trigger="every 15s"' in body
+
+
+def test_thread_link_is_only_a_web_link(app, moderator) -> None:
+    from polls_site.models import Thread
+
+    make_comment(app, thread_key="evil")
+    with app.app_context():
+        thread = db.session.scalar(sa.select(Thread).where(Thread.key == "evil"))
+        thread.url, thread.title = "javascript:alert(1)", "<b>Статья</b>"
+        db.session.commit()
+    page = moderator.get("/staff/queue").get_data(as_text=True)
+    assert "javascript:" not in page
+    assert "&lt;b&gt;Статья&lt;/b&gt;" in page
