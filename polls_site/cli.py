@@ -84,7 +84,11 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         _wait_until_up(url, children)
-        click.secho(f"\npolls_site is running: {url}  (poll widget: {url}w/poll/1)", fg="green")
+        click.secho(
+            f"\npolls_site is running: {url}  (poll widget: {url}w/poll/1, "
+            f"comments: {url}w/comments/bishkek-astana-dialog)",
+            fg="green",
+        )
         click.echo(f"Staff area: {url}staff/login")
         for username, role, password in accounts:
             click.echo(f"  {role:<10} user {username!r:<12} password {password!r}")
