@@ -135,6 +135,7 @@ def test_logout_revokes_the_cookie_even_if_replayed(app: Flask, client) -> None:
     stolen = client.get_cookie("session").value
     reply = staff.post("/staff/logout")
     assert reply.status_code == 303
+    assert [row.staff_name for row in audit_rows(app, "staff.logout")] == ["mod"]
     assert client.get("/staff/queue").status_code in (302, 303)
     replay = app.test_client()
     replay.set_cookie("session", stolen)
