@@ -130,28 +130,43 @@ def ensure_voter_cookie(response: Response) -> None:
         )
 
 
-def _token_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="widget-vote")
+def _token_serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"widget-{purpose}")
 
 
-def make_vote_token(poll_id: int) -> str:
-    """A signed, timestamped token for the vote form of ``poll_id``."""
-    return _token_serializer().dumps(poll_id)
+def make_form_token(purpose: str, target_id: int) -> str:
+    """A signed, timestamped token for a widget form ("vote" on a poll, "comment" on a thread).
+
+    Widget forms cannot rely on the session cookie (a cross-site iframe may never send it),
+    so each rendered form carries this token instead.
+    """
+    return _token_serializer(purpose).dumps(target_id)
 
 
-def vote_token_age(token: str | None, poll_id: int) -> float | None:
-    """Seconds since a valid ``token`` for ``poll_id`` was made, or None if it is not valid."""
+def form_token_age(token: str | None, purpose: str, target_id: int) -> float | None:
+    """Seconds since ``token`` was made for ``purpose`` on ``target_id``; None if it is not
+    ours, is for something else, or has expired."""
     if not token:
         return None
     try:
-        value, made_at = _token_serializer().loads(
+        value, made_at = _token_serializer(purpose).loads(
             token, max_age=current_app.config["VOTE_TOKEN_MAX_AGE"], return_timestamp=True
         )
     except BadSignature:
         return None
-    if value != poll_id:
+    if value != target_id:
         return None
     return max(0.0, time.time() - made_at.timestamp())
+
+
+def form_token_valid(token: str | None, purpose: str, target_id: int) -> bool:
+    """True when ``token`` was made by us for ``purpose`` on ``target_id`` and has not expired."""
+    return form_token_age(token, purpose, target_id) is not None
+
+
+def widget_post_allowed(token: str | None, purpose: str, target_id: int) -> bool:
+    """A widget POST is ours: same-site by the browser's word, and with a valid form token."""
+    return request_is_same_origin() and form_token_valid(token, purpose, target_id)
 
 
 def request_is_same_origin() -> bool:

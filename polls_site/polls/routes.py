@@ -17,9 +17,9 @@ from ..voters import (
     Voter,
     current_voter,
     ensure_voter_cookie,
-    make_vote_token,
-    request_is_same_origin,
-    vote_token_age,
+    form_token_age,
+    make_form_token,
+    widget_post_allowed,
 )
 from .forms import VoteForm
 from .service import (
@@ -62,7 +62,7 @@ class PollScreen:
     @property
     def token(self) -> str:
         """A fresh vote token, made only when the form is actually rendered."""
-        return make_vote_token(self.poll.id)
+        return make_form_token("vote", self.poll.id)
 
 
 def is_htmx() -> bool:
@@ -146,8 +146,7 @@ def vote(poll_id: int) -> Response:
         screen = screen_for(poll, voter, notices=(Notice("error", message),), selected=selected)
         return _respond(screen, status)
 
-    token_age = vote_token_age(form.token.data, poll.id)
-    if not request_is_same_origin() or token_age is None:
+    if not widget_post_allowed(form.token.data, "vote", poll.id):
         return refuse(
             403,
             "forbidden",
@@ -161,7 +160,9 @@ def vote(poll_id: int) -> Response:
     if not form.validate():
         return refuse(422, "invalid", form.option.errors[0])
 
-    outcome = cast_vote(poll, voter, form.option.data, utcnow(), read_seconds=token_age)
+    # How long the form was shown: the analytics' "faster than a person reads" signal.
+    read_seconds = form_token_age(form.token.data, "vote", poll.id)
+    outcome = cast_vote(poll, voter, form.option.data, utcnow(), read_seconds=read_seconds)
     if outcome.kind == "duplicate":
         return refuse(409, "duplicate", _("You have already voted in this poll."))
     if outcome.kind == "limited":
