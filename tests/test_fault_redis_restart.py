@@ -158,3 +158,17 @@ def test_votes_before_during_and_after_a_redis_restart(
     assert "Redis reachable again" in app_log
     assert "vote dedupe keys from the ballots" in worker_log
     redis.close()
+
+
+def test_a_worker_started_while_redis_is_down_waits_for_it(
+    live_factory, private_redis: PrivateRedis
+) -> None:
+    server = live_factory(REDIS_URL=private_redis.url)
+    private_redis.kill()
+    worker = server.start_worker()
+    wait_for(lambda: "the worker tries again" in server.log("worker.log"), 30, "a retry line")
+    assert worker.poll() is None, server.log("worker.log")
+    private_redis.start()
+    redis = Redis.from_url(private_redis.url)
+    wait_for(lambda: Worker.count(connection=redis), 30, "the worker to register", step=0.1)
+    redis.close()
