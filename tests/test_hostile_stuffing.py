@@ -89,3 +89,19 @@ def test_http_reader_without_cookies_in_a_slash_24_votes_once(app) -> None:
         statuses[Voting(client).vote(poll_id, option, token=token).status_code] += 1
     # Same browser, same /24, no cookie: one fingerprint, so one ballot.
     assert statuses == {200: 1, 409: 19}
+
+
+def test_http_burst_from_one_ipv6_slash_64_counts_as_one_address(app) -> None:
+    per_poll, _ = parse_limit(app.config["VOTE_LIMIT_IP_POLL"])
+    poll_id = make_poll(app)
+    option = option_ids(app, poll_id)[0]
+    statuses: Counter[int] = Counter()
+    for i in range(per_poll + 10):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"2001:db8:1:2:{i:x}::{i + 1:x}"
+        statuses[Voting(client).vote(poll_id, option).status_code] += 1
+    # Forty addresses of one /64: one allowance, as for one IPv4 address.
+    assert statuses == {200: per_poll, 429: 10}
+    with app.app_context():
+        hashes = set(db.session.scalars(sa.select(Ballot.ip_hash)))
+    assert len(hashes) == per_poll  # each ballot still keeps its own address's hash
