@@ -250,3 +250,16 @@ def test_json_bodies_on_form_routes_are_a_400(fuzz_app: Flask, body: bytes) -> N
     for url in (f"/w/poll/{poll_id}/vote", f"/w/comments/{KEY}", "/staff/login"):
         reply = client.post(url, data=body, content_type="application/json")
         assert reply.status_code == 400, (url, reply.status_code)
+
+
+def test_nul_characters_are_dropped_from_forms_and_queries(fuzz_app: Flask) -> None:
+    from tests.comment_actions import Commenting, comment_rows
+
+    make_thread(fuzz_app)
+    reader = Commenting(fuzz_app.test_client())
+    reply = reader.post(text="Текст\x00 с нулём", name="Имя\x00", htmx=False)
+    assert reply.status_code == 303
+    (comment,) = comment_rows(fuzz_app)
+    assert (comment.text, comment.author_name) == ("Текст с нулём", "Имя")
+    admin = logged_in_admin(fuzz_app)
+    assert admin.get("/staff/queue?q=a\x00b&thread=\x00").status_code == 200
