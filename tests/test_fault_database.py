@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from polls_site import create_app
 from polls_site.extensions import db
 from polls_site.models import Ballot, BallotChoice, Comment, Thread
-from polls_site.voters import make_vote_token
+from polls_site.voters import make_form_token
 from tests.comment_actions import KEY, Commenting, add_comment, make_thread
 from tests.conftest import Voting, app_config, empty_tables, make_poll, option_ids
 from tests.live import free_port
@@ -41,7 +41,7 @@ def test_every_widget_request_is_a_clear_503(app_without_database: Flask) -> Non
     app = app_without_database
     client = app.test_client()
     with app.test_request_context():
-        token = make_vote_token(1)
+        token = make_form_token("vote", 1)
     requests = [
         ("GET", "/w/poll/1", {}),
         ("GET", "/w/poll/1/results", {}),

@@ -20,9 +20,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from polls_site import create_app
-from polls_site.comments.tokens import make_comment_token
 from polls_site.models import CommentStatus, Role
-from polls_site.voters import make_vote_token
+from polls_site.voters import make_form_token
 from tests.comment_actions import KEY, add_comment, make_thread
 from tests.conftest import app_config, empty_tables, make_poll
 from tests.staff_helpers import StaffClient, make_staff
@@ -170,7 +169,10 @@ def seed(app: Flask) -> dict[str, str]:
     add_comment(app, thread_id)
     add_comment(app, thread_id, status=CommentStatus.REVIEW)
     with app.test_request_context():
-        return {"vote": make_vote_token(poll_id), "comment": make_comment_token(thread_id)}
+        return {
+            "vote": make_form_token("vote", poll_id),
+            "comment": make_form_token("comment", thread_id),
+        }
 
 
 def check(reply, method: str, url: str) -> None:
