@@ -4,8 +4,9 @@ The worker runs RQ's scheduler (delayed recounts and job retries) and, unless
 bursting, a ticker that asks for a reconcile pass every RECONCILE_SECONDS (it
 catches up votes stored while Redis was down and rebuilds lost Redis state) and
 for the retention purge once a day, re-enqueues the moderation of comments whose
-job was lost (left pending for over a minute), and every SCHEDULE_SECONDS asks for a
-pass that opens and closes polls whose time has come.
+job was lost (left pending for over a minute), every SCHEDULE_SECONDS asks for a
+pass that opens and closes polls whose time has come, and requeues jobs left "started"
+by a worker that died (each worker keeps an alive key fresh; see abandoned_jobs).
 Jobs run in this process (RQ's SimpleWorker): a recount takes milliseconds,
 while forking a work-horse for each one cost ten times that.
 """
@@ -17,12 +18,15 @@ import atexit
 import logging
 import os
 import threading
+import time
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from polls_site import create_app
+from polls_site.abandoned_jobs import keep_alive, requeue_abandoned
 from polls_site.extensions import db, queue_name
 from polls_site.moderation_tasks import request_comment_reconcile
 from polls_site.tasks import (
@@ -35,7 +39,14 @@ from polls_site.tasks import (
 log = logging.getLogger("polls_site.worker")
 
 
-def _reconcile_ticker(app, stop: threading.Event) -> None:
+def _requeue_abandoned(queue: Queue, prefix: str) -> None:
+    try:
+        requeue_abandoned(queue, prefix)
+    except RedisError as exc:
+        log.warning("abandoned jobs not checked, Redis unavailable: %s", exc)
+
+
+def _reconcile_ticker(app, queue: Queue, stop: threading.Event) -> None:
     tick = min(app.config["RECONCILE_SECONDS"] / 3, app.config["SCHEDULE_SECONDS"])
     with app.app_context():
         while not stop.wait(tick):
@@ -43,6 +54,20 @@ def _reconcile_ticker(app, stop: threading.Event) -> None:
             request_reconcile()
             request_comment_reconcile()
             request_purge()
+            _requeue_abandoned(queue, app.config["REDIS_KEY_PREFIX"])
+
+
+def _wait_for_redis(connection: Redis) -> None:
+    # A worker started while Redis restarts waits for it instead of exiting.
+    delay = 0.5
+    while True:
+        try:
+            connection.ping()
+            return
+        except RedisError as exc:
+            log.warning("Redis unavailable (%s); the worker tries again in %.1f s", exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,14 +88,20 @@ def main(argv: list[str] | None = None) -> int:
         db.engine.dispose()
         # The worker's own client keeps redis-py's patient defaults: it may wait.
         connection = Redis.from_url(app.config["REDIS_URL"])
+        _wait_for_redis(connection)
         queue = Queue(queue_name(app), connection=connection, serializer=JSONSerializer)
         worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer)
+        prefix = app.config["REDIS_KEY_PREFIX"]
         stop = threading.Event()
+        threading.Thread(
+            target=keep_alive, args=(connection, prefix, worker.name, stop), daemon=True
+        ).start()
+        _requeue_abandoned(queue, prefix)
         if not args.burst:
             request_schedule()
             request_reconcile()
             request_comment_reconcile()
-            threading.Thread(target=_reconcile_ticker, args=(app, stop), daemon=True).start()
+            threading.Thread(target=_reconcile_ticker, args=(app, queue, stop), daemon=True).start()
         try:
             worker.work(burst=args.burst, with_scheduler=True)
         finally:

@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from .converters import IdConverter
 from .embedded_redis import ensure_embedded_redis
 from .errors import init_errors
 from .extensions import LazySessionInterface, csrf, init_db, init_redis
@@ -16,6 +17,7 @@ from .i18n import init_i18n
 from .logs import init_logging
 from .metrics import init_metrics
 from .near_cache import init_near_cache
+from .request_guard import init_request_guard
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -37,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    app.url_map.converters["int"] = IdConverter
     app.session_interface = LazySessionInterface()
     init_logging(app)
     init_db(app)
@@ -45,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     init_i18n(app)
     init_errors(app)
+    init_request_guard(app)
     init_metrics(app)
 
     from .api.routes import bp as api_bp

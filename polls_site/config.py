@@ -14,6 +14,8 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_URL": None,  # None: an embedded redis-server under instance/
     "REDIS_KEY_PREFIX": "polls:",
     "RQ_QUEUE": "default",
+    # After Redis failed to answer, a process skips it for this long (seconds).
+    "REDIS_BREAKER_SECONDS": 2.0,
     # Votes per client IP for one poll, and per client IP over all polls.
     "VOTE_LIMIT_IP_POLL": "30/600",
     "VOTE_LIMIT_IP": "120/600",
@@ -117,7 +119,7 @@ def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> 
             settings[key] = env[key]
     for key in _INT_KEYS:
         settings[key] = int(settings[key])
-    for key in ("RECOMPUTE_MIN_INTERVAL", "NEAR_CACHE_SECONDS"):
+    for key in ("RECOMPUTE_MIN_INTERVAL", "NEAR_CACHE_SECONDS", "REDIS_BREAKER_SECONDS"):
         settings[key] = float(settings[key])
     if isinstance(settings["LANGUAGES"], str):
         settings["LANGUAGES"] = [x.strip() for x in settings["LANGUAGES"].split(",") if x.strip()]

@@ -18,6 +18,8 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
+from .redis_breaker import CircuitBreaker, connection_class
+
 
 class LazySessionInterface(SecureCookieSessionInterface):
     """Flask's cookie session, without building its signer for requests that carry none.
@@ -77,24 +79,30 @@ def init_db(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
 
-def request_redis(url: str) -> Redis:
+def request_redis(url: str, breaker_seconds: float = 2.0) -> Redis:
     """A client for the request path: it gives up within a second when Redis is down.
 
     redis-py's defaults retry with backoff for about three seconds, which would hang
-    every widget while Redis restarts; a vote must rather go on without Redis.
+    every widget while Redis restarts; a vote must rather go on without Redis. After a
+    failed connect or a timeout the process skips Redis for ``breaker_seconds``, so a
+    black-holed Redis costs one timeout per cool-down instead of several per request.
     """
-    return Redis.from_url(
+    breaker = CircuitBreaker(breaker_seconds)
+    client = Redis.from_url(
         url,
         socket_connect_timeout=0.25,
         socket_timeout=0.5,
         retry=Retry(ExponentialBackoff(cap=0.1, base=0.01), 1),
         health_check_interval=30,
+        connection_class=connection_class(breaker, url),
     )
+    client.breaker = breaker  # type: ignore[attr-defined]
+    return client
 
 
 def init_redis(app: Flask) -> None:
     """Create the request-path Redis client and the RQ queue for this app."""
-    client = request_redis(app.config["REDIS_URL"])
+    client = request_redis(app.config["REDIS_URL"], app.config["REDIS_BREAKER_SECONDS"])
     app.extensions["polls_redis"] = client
     app.extensions["polls_queue"] = Queue(
         queue_name(app), connection=client, serializer=JSONSerializer

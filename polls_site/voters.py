@@ -63,6 +63,24 @@ def network_hash(ip: str, now: float | None = None) -> str:
     return ip_hash(network_prefix(ip), now)
 
 
+def limit_subject(ip: str) -> str:
+    """What a rate limit counts: an IPv4 address, or the /64 of an IPv6 one.
+
+    One IPv6 subscriber usually holds a whole /64, so counting single addresses would give
+    them 2**64 separate allowances.
+    """
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    return ip if address.version == 4 else network_prefix(ip)
+
+
+def limit_hash(ip: str) -> str:
+    """The keyed hash rate limits count under (see limit_subject); never stored in SQL."""
+    return ip_hash(limit_subject(ip))
+
+
 def network_prefix(ip: str) -> str:
     """The /24 (IPv4) or /64 (IPv6) network an address belongs to."""
     try:

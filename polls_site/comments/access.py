@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import Comment, CommentStatus
-from ..voters import client_ip, ip_hash
+from ..voters import client_ip, limit_hash
 from .keys import may_open_thread, valid_thread_key
 from .limits import admit_thread_open
 from .screens import ReplyTarget, is_htmx
@@ -66,7 +66,7 @@ def thread_for_reading(thread_key: str) -> ThreadInfo:
                 ),
             )
         )
-    admission = admit_thread_open(ip_hash(client_ip()))
+    admission = admit_thread_open(limit_hash(client_ip()))
     if admission.verdict == "limited":
         response = refuse(
             429, _("Too many new discussions from your network. Please try again later.")

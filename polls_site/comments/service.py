@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db, redis_client, rkey
 from ..models import Ban, Comment, CommentStatus, utcnow
 from ..moderation_tasks import enqueue_moderation
-from ..voters import Voter, client_ip, ip_hash
+from ..voters import Voter, client_ip, ip_hash, limit_hash
 from .limits import admit_comment
 from .render import render_comment_html
 from .status import change_status, thread_changed
@@ -124,7 +124,7 @@ def post_comment(
         return PostOutcome("no_parent")
     if is_banned(voter.key, hashed_ip, now):
         return PostOutcome("banned")
-    admission = admit_comment(voter.key, hashed_ip)
+    admission = admit_comment(voter.key, limit_hash(client_ip()))
     if admission.verdict == "limited":
         return PostOutcome("limited", retry_after=admission.retry_after)
     comment = Comment(

@@ -18,7 +18,7 @@ from ..near_cache import near_cache
 from ..poll_cache import PollInfo, load_poll
 from ..results import ResultRow, add_votes
 from ..tasks import request_recompute, version_key
-from ..voters import Voter, client_ip, ip_hash, network_hash
+from ..voters import Voter, client_ip, ip_hash, limit_hash, network_hash
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +194,9 @@ def cast_vote(
 
     ``read_seconds`` is how long the vote form had been rendered (for the analytics).
     """
-    hashed_ip = ip_hash(client_ip())
+    ip = client_ip()
     admission = ratelimit.admit_vote(
-        poll.id, voter.key, hashed_ip, ratelimit.dedupe_ttl(poll.closes_at, now)
+        poll.id, voter.key, limit_hash(ip), ratelimit.dedupe_ttl(poll.closes_at, now)
     )
     if admission.verdict == "limited":
         return VoteOutcome("limited", retry_after=admission.retry_after)
@@ -211,8 +211,8 @@ def cast_vote(
             .values(
                 poll_id=poll.id,
                 voter_key=voter.key,
-                ip_hash=hashed_ip,
-                net_hash=network_hash(client_ip()),
+                ip_hash=ip_hash(ip),
+                net_hash=network_hash(ip),
                 read_seconds=read_seconds,
                 created_at=now,
             )
