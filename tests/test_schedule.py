@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from polls_site.extensions import db
+from polls_site.extensions import db, redis_client, rkey
 from polls_site.lifecycle import apply_schedule
 from polls_site.models import AuditEntry, Poll, PollStatus, ResultSnapshot, utcnow
 from tests.conftest import make_poll
@@ -60,13 +60,6 @@ def test_a_draft_whose_window_has_passed_is_not_opened(app) -> None:
 
 
 def test_a_real_worker_opens_and_closes_a_poll_on_time(app) -> None:
-    now = utcnow()
-    poll_id = make_poll(
-        app,
-        status=PollStatus.DRAFT,
-        opens_at=now + timedelta(seconds=1),
-        closes_at=now + timedelta(seconds=4),
-    )
     env = worker_env(app)
     env.update({"SCHEDULE_SECONDS": "1", "RECONCILE_SECONDS": "3"})
     worker = subprocess.Popen(
@@ -77,29 +70,41 @@ def test_a_real_worker_opens_and_closes_a_poll_on_time(app) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        seen = []
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline:
-            current = status(app, poll_id)
-            if not seen or seen[-1] != current:
-                seen.append(current)
-            if current == PollStatus.CLOSED:
-                break
-            time.sleep(0.2)
-        assert seen == ["draft", "open", "closed"]
+        # The worker is up once it has asked for its first schedule pass.
         with app.app_context():
+            wait_for(lambda: redis_client().exists(rkey("schedule-pending")), 60)
+        now = utcnow()
+        poll_id = make_poll(
+            app,
+            status=PollStatus.DRAFT,
+            opens_at=now + timedelta(seconds=1),
+            closes_at=now + timedelta(seconds=5),
+        )
+        wait_for(lambda: status(app, poll_id) == PollStatus.CLOSED, 60)
+        with app.app_context():
+            entries = db.session.execute(
+                sa.select(AuditEntry.action, AuditEntry.staff_name, AuditEntry.at)
+                .where(AuditEntry.target_id == str(poll_id))
+                .order_by(AuditEntry.id)
+            ).all()
             poll = db.session.get(Poll, poll_id)
-            # Closed within a few ticks of the planned time, not early.
-            assert utcnow() >= poll.closes_at
+            assert [(a, who) for a, who, _at in entries] == [
+                ("poll.open", "scheduler"),
+                ("poll.close", "scheduler"),
+            ]
+            # Opened and closed on time, not early.
+            assert entries[0].at >= poll.opens_at and entries[1].at >= poll.closes_at
         # The close asked for the final recount.
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with app.app_context():
-                if db.session.get(ResultSnapshot, poll_id) is not None:
-                    break
-            time.sleep(0.2)
         with app.app_context():
-            assert db.session.get(ResultSnapshot, poll_id) is not None
+            wait_for(lambda: db.session.get(ResultSnapshot, poll_id) is not None, 30)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def wait_for(condition, seconds: float) -> None:
+    """Poll ``condition`` until it holds; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.2)
