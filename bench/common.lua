@@ -33,3 +33,30 @@ end
 done = function(summary, latency, requests)
   report(summary, latency)
 end
+
+-- Pacing: with BENCH_RATE set (requests per second for each wrk thread), each thread
+-- spaces its requests evenly over its connections instead of sending as fast as the
+-- server answers. A thread that falls behind catches up by at most one second.
+local rate = tonumber(os.getenv("BENCH_RATE") or "")
+if rate then
+  local ffi = require("ffi")
+  ffi.cdef([[
+    typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+    int clock_gettime(int clk_id, bench_timespec *tp);
+  ]])
+  local ts = ffi.new("bench_timespec")
+  local interval = 1000 / rate
+  local next_at = nil
+
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+
+  delay = function()
+    local now = now_ms()
+    if next_at == nil or next_at < now - 1000 then next_at = now end
+    next_at = next_at + interval
+    return math.max(0, math.floor(next_at - now))
+  end
+end

@@ -260,6 +260,22 @@ def cpu_shares(before: dict[str, float], after: dict[str, float], seconds: float
     return used
 
 
+def wait_quiet(groups: dict[str, int], max_other_cpu: float, timeout: float) -> float | None:
+    """Wait up to ``timeout`` s until processes outside ``groups`` use < ``max_other_cpu`` %.
+
+    Returns None once it is quiet, or the share the others still used when time ran out.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        before = cpu_sample(groups)
+        time.sleep(1)
+        other = cpu_shares(before, cpu_sample(groups), 1)["other"]
+        if other <= max_other_cpu:
+            return None
+        if time.monotonic() > deadline:
+            return round(other, 1)
+
+
 # ---------------------------------------------------------------- databases
 
 
@@ -469,8 +485,14 @@ def run_wrk(
     *,
     threads: int = WRK_THREADS,
     connections: int = WRK_CONNECTIONS,
+    timeout: int | None = None,
+    rate: float | None = None,
 ) -> dict[str, Any]:
-    """Run wrk once with ``script``; the parsed ``BENCH_RESULT`` line of its done() hook."""
+    """Run wrk once with ``script``; the parsed ``BENCH_RESULT`` line of its done() hook.
+
+    ``timeout`` (seconds) replaces wrk's 2 s limit on one request, for slow peers;
+    ``rate`` paces the requests (per second, all threads together; see common.lua).
+    """
     cmd = [
         "wrk",
         f"-t{threads}",
@@ -481,9 +503,14 @@ def run_wrk(
         str(script),
         url,
     ]
+    if timeout:
+        cmd[1:1] = ["--timeout", f"{timeout}s"]
     if args:
         cmd += ["--", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
+    env = None
+    if rate:
+        env = dict(os.environ, BENCH_RATE=f"{rate / threads:.3f}")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith("BENCH_RESULT "):
             return json.loads(line[len("BENCH_RESULT ") :])
@@ -517,19 +544,13 @@ class Meter:
     groups: dict[str, int]
     max_other_cpu: float = 100.0
     quiet_timeout: float = 0.0
+    request_timeout: int | None = None
 
     def wait_quiet(self) -> None:
         """Wait (bounded) until other people's processes use less than max_other_cpu percent."""
-        deadline = time.monotonic() + self.quiet_timeout
-        while True:
-            before = cpu_sample(self.groups)
-            time.sleep(1)
-            other = cpu_shares(before, cpu_sample(self.groups), 1)["other"]
-            if other <= self.max_other_cpu:
-                return
-            if time.monotonic() > deadline:
-                self.report.busy_starts.append(round(other, 1))
-                return
+        busy = wait_quiet(self.groups, self.max_other_cpu, self.quiet_timeout)
+        if busy is not None:
+            self.report.busy_starts.append(busy)
 
     def wrk(
         self,
@@ -546,7 +567,7 @@ class Meter:
         load = load1()
         self.wait_quiet()
         before = cpu_sample(self.groups)
-        raw = run_wrk(url, script, duration, args or [])
+        raw = run_wrk(url, script, duration, args or [], timeout=self.request_timeout)
         after = cpu_sample(self.groups)
         if record:
             result = to_result(endpoint, run, raw, load)
