@@ -2,7 +2,6 @@
 -- Arguments: the form token, then an author name.
 dofile(debug.getinfo(1, "S").source:sub(2):match("^(.*/)") .. "common.lua")
 
-local next_tid = 0
 local sentences = {
   "Полностью согласен с автором, давно пора было это обсудить.",
   "А где можно посмотреть полный текст соглашения? https://eec.eaeunion.org/news/",
@@ -16,19 +15,12 @@ local function encode(s)
   return (s:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", string.byte(c)) end))
 end
 
-setup = function(thread)
-  thread:set("tid", next_tid)
-  next_tid = next_tid + 1
-  table.insert(threads, thread)
-end
+setup = numbered_setup
 
 init = function(args)
   token = args[1]
   name = encode(args[2])
-  counter = 0
-  wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-  wrk.headers["HX-Request"] = "true"
+  htmx_form_post()
 end
 
 request = function()

@@ -40,6 +40,7 @@ from harness import (
     Meter,
     Report,
     Workspace,
+    bench_main,
     check_common_args,
     common_args,
     endpoint_row,
@@ -47,11 +48,9 @@ from harness import (
     footer,
     free_port,
     median,
-    new_report,
     notes,
     ratios_to,
     row_cells,
-    write_json,
 )
 
 THREAD_KEY = "news/2026/11/25/bishkek-astana-dialog"
@@ -336,12 +335,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark for one database and print the Markdown report."""
     args = parse_args(argv)
-    report = new_report(args, "comments.py", argv)
-    run_benchmark(args, report)
-    text = markdown(report)
-    print(text)
-    write_json(args.json, report, summarize(report), text)
-    return 0
+    return bench_main("comments.py", args, argv, run_benchmark, summarize, markdown)
 
 
 if __name__ == "__main__":

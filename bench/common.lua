@@ -25,6 +25,22 @@ function report(summary, latency)
     table.concat(parts, ", ")))
 end
 
+-- For scripts whose threads need a number ("tid", from 0) and that POST htmx forms.
+local next_tid = 0
+
+function numbered_setup(thread)
+  thread:set("tid", next_tid)
+  next_tid = next_tid + 1
+  table.insert(threads, thread)
+end
+
+function htmx_form_post()
+  counter = 0
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  wrk.headers["HX-Request"] = "true"
+end
+
 -- wrk's hooks, the same for every script that loads this file.
 response = function(status, headers, body)
   count_status(status)

@@ -24,7 +24,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -102,11 +102,23 @@ def new_report(args: argparse.Namespace, script: str, argv: list[str] | None) ->
     return report
 
 
-def write_json(path: Path | None, report: Report, summary: Any, text: str) -> None:
-    """Write the raw report, its summary and its Markdown to ``path`` (when given)."""
-    if path:
-        payload = asdict(report) | {"summary": summary, "markdown": text}
-        path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+def bench_main(
+    script: str,
+    args: argparse.Namespace,
+    argv: list[str] | None,
+    run: Callable[[argparse.Namespace, Report], None],
+    summarize: Callable[[Report], Any],
+    markdown: Callable[[Report], str],
+) -> int:
+    """Run one benchmark, print its Markdown report and write --json (when given)."""
+    report = new_report(args, script, argv)
+    run(args, report)
+    text = markdown(report)
+    print(text)
+    if args.json:
+        payload = asdict(report) | {"summary": summarize(report), "markdown": text}
+        args.json.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    return 0
 
 
 def common_args(parser: argparse.ArgumentParser, *, duration: int = 10) -> None:

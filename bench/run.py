@@ -38,17 +38,16 @@ from harness import (
     Meter,
     Report,
     Workspace,
+    bench_main,
     check_common_args,
     common_args,
     endpoint_row,
     finish,
     footer,
-    new_report,
     notes,
     row_cells,
     sql_scalar,
     wait_drained,
-    write_json,
 )
 from itsdangerous import Signer
 
@@ -392,12 +391,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark for one database and print the Markdown report."""
     args = parse_args(argv)
-    report = new_report(args, "run.py", argv)
-    run_benchmark(args, report)
-    text = markdown(report)
-    print(text)
-    write_json(args.json, report, summarize(report), text)
-    return 0
+    return bench_main("run.py", args, argv, run_benchmark, summarize, markdown)
 
 
 if __name__ == "__main__":
