@@ -166,6 +166,20 @@ def log_lines(log: Path) -> int:
     return len(log.read_text(errors="replace").splitlines())
 
 
+def wait_log_settled(log: Path, quiet_s: float = 2.0, timeout: float = 60) -> None:
+    """Wait until ``log`` has not grown for ``quiet_s``: requests wrk left in the server's
+    backlog when it stopped are still served (and stored) after wrk exits."""
+    deadline = time.monotonic() + timeout
+    size, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = log.stat().st_size
+        if now != size:
+            size, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return
+        time.sleep(0.2)
+
+
 def memory(ws: Workspace) -> dict[str, float]:
     """RSS (MiB) of the app's gunicorn master and largest worker, and of each RQ worker."""
     out: dict[str, float] = {}
@@ -227,6 +241,7 @@ def poll_phase(ws: Workspace, args: argparse.Namespace, app_port: int) -> Phase:
             ),
         ],
     )
+    wait_log_settled(ws.logs["app"])
     drain_s = wait_drained(ws.redis, ws.queue, pending, timeout=180)
     ok, _ = accepted(ws.logs["app"], "polls.vote", start_line)
     snap1 = api_results(app_port)
@@ -279,6 +294,7 @@ def thread_phase(ws: Workspace, args: argparse.Namespace, app_port: int) -> Phas
             ),
         ],
     )
+    wait_log_settled(ws.logs["app"])
     deadline = time.monotonic() + 180
     query = (
         f"SELECT count(*) FROM comments WHERE thread_id = {thread_id} AND id > {last_id} "
