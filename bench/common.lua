@@ -25,6 +25,22 @@ function report(summary, latency)
     table.concat(parts, ", ")))
 end
 
+-- For scripts whose threads need a number ("tid", from 0) and that POST htmx forms.
+local next_tid = 0
+
+function numbered_setup(thread)
+  thread:set("tid", next_tid)
+  next_tid = next_tid + 1
+  table.insert(threads, thread)
+end
+
+function htmx_form_post()
+  counter = 0
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  wrk.headers["HX-Request"] = "true"
+end
+
 -- wrk's hooks, the same for every script that loads this file.
 response = function(status, headers, body)
   count_status(status)
@@ -32,4 +48,31 @@ end
 
 done = function(summary, latency, requests)
   report(summary, latency)
+end
+
+-- Pacing: with BENCH_RATE set (requests per second for each wrk thread), each thread
+-- spaces its requests evenly over its connections instead of sending as fast as the
+-- server answers. A thread that falls behind catches up by at most one second.
+local rate = tonumber(os.getenv("BENCH_RATE") or "")
+if rate then
+  local ffi = require("ffi")
+  ffi.cdef([[
+    typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+    int clock_gettime(int clk_id, bench_timespec *tp);
+  ]])
+  local ts = ffi.new("bench_timespec")
+  local interval = 1000 / rate
+  local next_at = nil
+
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+
+  delay = function()
+    local now = now_ms()
+    if next_at == nil or next_at < now - 1000 then next_at = now end
+    next_at = next_at + interval
+    return math.max(0, math.floor(next_at - now))
+  end
 end

@@ -4,13 +4,7 @@
 -- never share a voter; a thread that runs out of cookies starts over (those votes get 409).
 dofile(debug.getinfo(1, "S").source:sub(2):match("^(.*/)") .. "common.lua")
 
-local next_tid = 0
-
-setup = function(thread)
-  thread:set("tid", next_tid)
-  next_tid = next_tid + 1
-  table.insert(threads, thread)
-end
+setup = numbered_setup
 
 init = function(args)
   local path, first, per = args[1], tonumber(args[2]), tonumber(args[3])
@@ -26,10 +20,7 @@ init = function(args)
     if n >= lo then table.insert(cookies, line) end
     n = n + 1
   end
-  counter = 0
-  wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-  wrk.headers["HX-Request"] = "true"
+  htmx_form_post()
 end
 
 request = function()

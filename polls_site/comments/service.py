@@ -201,6 +201,25 @@ def _commit_change(thread: ThreadInfo) -> bool:
     return True
 
 
+# Every widget page asks this, mostly for readers who have written nothing: the
+# statement is built once, so a request pays only for running it.
+_OWN_COMMENTS = (
+    sa.select(Comment)
+    .where(
+        Comment.thread_id == sa.bindparam("thread_id"),
+        Comment.voter_key == sa.bindparam("voter_key"),
+        sa.or_(
+            Comment.status.in_(WAITING),
+            sa.and_(
+                Comment.status == CommentStatus.APPROVED,
+                Comment.created_at > sa.bindparam("window_start"),
+            ),
+        ),
+    )
+    .order_by(Comment.id.desc())
+)
+
+
 def own_comments(thread: ThreadInfo, voter: Voter) -> list[OwnComment]:
     """The reader's comments they should see apart from the shared list.
 
@@ -212,18 +231,8 @@ def own_comments(thread: ThreadInfo, voter: Voter) -> list[OwnComment]:
     now = utcnow()
     window_start = now - timedelta(minutes=current_app.config["COMMENT_EDIT_MINUTES"])
     comments = db.session.scalars(
-        sa.select(Comment)
-        .where(
-            Comment.thread_id == thread.id,
-            Comment.voter_key == voter.key,
-            sa.or_(
-                Comment.status.in_(WAITING),
-                sa.and_(
-                    Comment.status == CommentStatus.APPROVED, Comment.created_at > window_start
-                ),
-            ),
-        )
-        .order_by(Comment.id.desc())
+        _OWN_COMMENTS,
+        {"thread_id": thread.id, "voter_key": voter.key, "window_start": window_start},
     ).all()
     parent_ids = {c.parent_id for c in comments if c.parent_id is not None}
     names = {}
