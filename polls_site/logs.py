@@ -20,6 +20,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Attributes every LogRecord has; anything else was passed through ``extra``.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
+_POLLING_ENDPOINTS = frozenset({"polls.results", "comments.updates"})
+
 log = logging.getLogger("polls_site.request")
 
 
@@ -77,10 +79,10 @@ def init_logging(app: Flask) -> None:
     @app.after_request
     def log_request(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        # Unchanged-results polls (204) are every open widget's tick: a line each
-        # would drown the log and cost a third of the cheapest request; the metrics
-        # count them (polls_http_requests_total{endpoint="polls.results",status="204"}).
-        unchanged_poll = response.status_code == 204 and request.endpoint == "polls.results"
+        # "Nothing new" answers (204) to the widgets' polling are every open widget's
+        # tick: a line each would drown the log and cost a third of the cheapest request;
+        # the metrics count them (polls_http_requests_total{endpoint=...,status="204"}).
+        unchanged_poll = response.status_code == 204 and request.endpoint in _POLLING_ENDPOINTS
         if app.config["LOG_REQUESTS"] and not unchanged_poll:
             log.info(
                 "request",

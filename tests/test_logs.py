@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from polls_site.logs import JsonFormatter
+from tests.comment_actions import KEY, add_comment, make_thread
 from tests.conftest import Voting, drain_queue, option_ids
 
 
@@ -54,3 +56,18 @@ def test_unchanged_results_polls_are_counted_not_logged(app, client, poll_id, ca
     assert response.status_code == 204
     paths = [r["path"] for r in json_lines(caplog) if r["msg"] == "request"]
     assert paths == [f"/w/poll/{poll_id}"]
+
+
+def test_unchanged_comment_threads_are_counted_not_logged(app, client, caplog) -> None:
+    thread_id = make_thread(app)
+    first = add_comment(app, thread_id)
+    page = client.get(f"/w/comments/{KEY}").get_data(as_text=True)
+    url = re.search(r'hx-get="([^"]+/-/updates[^"]+)"', page).group(1).replace("&amp;", "&")
+    with caplog.at_level(logging.INFO, logger="polls_site.request"):
+        unchanged = client.get(url, headers={"HX-Request": "true"})
+        add_comment(app, thread_id, "второй")
+        changed = client.get(url, headers={"HX-Request": "true"})
+    assert f"since={first}" in url
+    assert (unchanged.status_code, changed.status_code) == (204, 200)
+    logged = [(r["endpoint"], r["status"]) for r in json_lines(caplog) if r["msg"] == "request"]
+    assert logged[1:] == [("comments.updates", 200)]  # after the page itself
