@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from .embed.theme import init_theme
 from .embedded_redis import ensure_embedded_redis
 from .errors import init_errors
 from .extensions import LazySessionInterface, csrf, init_db, init_redis
@@ -16,6 +17,7 @@ from .i18n import init_i18n
 from .logs import init_logging
 from .metrics import init_metrics
 from .near_cache import init_near_cache
+from .security_headers import init_security_headers
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -44,16 +46,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_near_cache(app)
     csrf.init_app(app)
     init_i18n(app)
+    init_theme(app)
     init_errors(app)
     init_metrics(app)
+    init_security_headers(app)
 
     from .api.routes import bp as api_bp
+    from .embed.routes import bp as embed_bp
     from .health import bp as health_bp
     from .pages import bp as pages_bp
     from .polls.routes import bp as polls_bp
 
     app.register_blueprint(polls_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(embed_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(health_bp)
 
