@@ -3,7 +3,8 @@
 The worker runs RQ's scheduler (delayed recounts and job retries) and, unless
 bursting, a ticker that asks for a reconcile pass every RECONCILE_SECONDS (it
 catches up votes stored while Redis was down and rebuilds lost Redis state) and
-for the retention purge once a day.
+for the retention purge once a day, and re-enqueues the moderation of comments whose
+job was lost (left pending for over a minute).
 Jobs run in this process (RQ's SimpleWorker): a recount takes milliseconds,
 while forking a work-horse for each one cost ten times that.
 """
@@ -22,6 +23,7 @@ from rq.serializers import JSONSerializer
 
 from polls_site import create_app
 from polls_site.extensions import db, queue_name
+from polls_site.moderation_tasks import request_comment_reconcile
 from polls_site.tasks import reconcile_results, request_purge, request_reconcile
 
 log = logging.getLogger("polls_site.worker")
@@ -31,6 +33,7 @@ def _reconcile_ticker(app, stop: threading.Event) -> None:
     with app.app_context():
         while not stop.wait(app.config["RECONCILE_SECONDS"] / 3):
             request_reconcile()
+            request_comment_reconcile()
             request_purge()
 
 
@@ -57,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         stop = threading.Event()
         if not args.burst:
             request_reconcile()
+            request_comment_reconcile()
             threading.Thread(target=_reconcile_ticker, args=(app, stop), daemon=True).start()
         try:
             worker.work(burst=args.burst, with_scheduler=True)

@@ -56,12 +56,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .health import bp as health_bp
     from .pages import bp as pages_bp
     from .polls.routes import bp as polls_bp
+    from .staff import bp as staff_bp
 
     app.register_blueprint(polls_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(embed_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(staff_bp)
 
     from .cli import init_cli
 

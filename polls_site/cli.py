@@ -1,4 +1,4 @@
-"""Flask commands: init-db, seed-demo and demo (web server + worker for a local try-out)."""
+"""Flask commands: init-db, seed-demo, demo (server + worker for a try-out), create-staff."""
 
 from __future__ import annotations
 
@@ -51,9 +51,11 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     localhost, so the widgets run as third-party iframes, as on the real portal.
     """
     from .demo import seed_demo
+    from .staff.commands import demo_accounts
 
     upgrade()
     seed_demo()
+    accounts = demo_accounts()
     # Metric samples of earlier runs must not count (deploy/gunicorn.conf.py does
     # the same for production servers).
     metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
@@ -105,8 +107,11 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     try:
         _wait_until_up(url, children)
         _wait_until_up(portal_origin + "/", children)
-        click.secho(f"\npolls_site is running: {widget_origin}/  (widgets, staff, API)", fg="green")
-        click.secho(f"demo portal embedding them: {portal_origin}/", fg="green")
+        click.secho(f"\npolls_site is running: {widget_origin}/  (widgets, API)", fg="green")
+        click.secho(f"Demo portal embedding the widgets: {portal_origin}/", fg="green")
+        click.echo(f"Staff area: {widget_origin}/staff/login")
+        for username, role, password in accounts:
+            click.echo(f"  {role:<10} user {username!r}  password {password!r}")
         click.echo("Press Ctrl-C to stop.\n")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -147,5 +152,7 @@ def _wait_until_up(url: str, children: list[subprocess.Popen], timeout: float = 
 
 def init_cli(app: Flask) -> None:
     """Register the commands on the app."""
-    for command in (init_db_command, seed_demo_command, demo_command):
+    from .staff.commands import create_staff_command
+
+    for command in (init_db_command, seed_demo_command, demo_command, create_staff_command):
         app.cli.add_command(command)

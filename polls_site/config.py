@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,11 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_EDIT_MINUTES": 10,
     # Every comment waits for a moderator, whatever the auto-moderator says.
     "PREMODERATE_ALL": False,
+    # Failed staff logins allowed per client IP and per username before a pause.
+    "STAFF_LOGIN_LIMIT_IP": "20/900",
+    "STAFF_LOGIN_LIMIT_USER": "5/900",
+    # A staff login lasts this long, however active the session is.
+    "STAFF_SESSION_HOURS": 12,
 }
 
 _INT_KEYS = {
@@ -71,6 +77,7 @@ _INT_KEYS = {
     "IP_HASH_ROTATION_DAYS",
     "RETENTION_DAYS",
     "COMMENT_EDIT_MINUTES",
+    "STAFF_SESSION_HOURS",
 }
 
 
@@ -124,8 +131,14 @@ def finish(config: dict[str, Any]) -> None:
         # A server may have closed idle connections (restart, failover): test before use.
         engine_options = {"pool_pre_ping": True}
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
-    for key in ("VOTE_LIMIT_IP_POLL", "VOTE_LIMIT_IP", "COMMENT_LIMIT_IP", "COMMENT_LIMIT_VOTER"):
+    limits = ("VOTE_LIMIT_IP_POLL", "VOTE_LIMIT_IP", "COMMENT_LIMIT_IP", "COMMENT_LIMIT_VOTER")
+    for key in (*limits, "STAFF_LOGIN_LIMIT_IP", "STAFF_LOGIN_LIMIT_USER"):
         parse_limit(config[key])
+    # The session cookie belongs to the staff area (first party; readers never get one).
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_SECURE"] = bool(config["PRODUCTION"])
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["STAFF_SESSION_HOURS"])
     if config["PRODUCTION"]:
         if config["SECRET_KEY"] == DEFAULTS["SECRET_KEY"]:
             raise RuntimeError("PRODUCTION is set: SECRET_KEY must be set to a real secret")

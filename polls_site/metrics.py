@@ -50,6 +50,11 @@ VOTES = Counter(
     "Vote attempts by outcome: accepted, or the reason they were refused.",
     ["outcome"],
 )
+COMMENTS_MODERATED = Counter(
+    "polls_comments_moderated_total",
+    "Comments decided by the auto-moderator, by outcome: approved, review or rejected.",
+    ["outcome"],
+)
 JOB_DURATION = Histogram(
     "polls_job_duration_seconds",
     "Time an RQ job ran, by job.",
@@ -102,6 +107,11 @@ def metrics() -> Response:
 def count_vote(outcome: str) -> None:
     """Count a vote attempt's outcome."""
     VOTES.labels(outcome).inc()
+
+
+def count_moderation(outcome: str) -> None:
+    """Count an auto-moderation decision by the status it gave the comment."""
+    COMMENTS_MODERATED.labels(outcome).inc()
 
 
 @contextmanager

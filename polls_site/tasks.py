@@ -22,7 +22,16 @@ from . import ratelimit
 from .extensions import db, lua_script, redis_client, rkey, task_queue
 from .logs import current_request_id
 from .metrics import timed_job
-from .models import Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot, utcnow
+from .models import (
+    Ballot,
+    BallotChoice,
+    Comment,
+    Option,
+    Poll,
+    PollStatus,
+    ResultSnapshot,
+    utcnow,
+)
 from .results import build_rows
 
 log = logging.getLogger(__name__)
@@ -50,8 +59,8 @@ return 1
 """
 
 
-def _job_fields(started: float) -> dict:
-    # What a job's log line carries: its id, the request that asked for it, its time.
+def job_fields(started: float) -> dict:
+    """What a job's log line carries: its id, the request that asked for it, its time."""
     job = get_current_job()
     fields = {"ms": round((time.perf_counter() - started) * 1000, 2)}
     if job is not None:
@@ -202,7 +211,7 @@ def _recompute(poll_id: int) -> int | None:
     publish_version(poll_id, version)
     log.info(
         "poll recomputed",
-        extra={"poll_id": poll_id, "version": version, "voters": voters, **_job_fields(started)},
+        extra={"poll_id": poll_id, "version": version, "voters": voters, **job_fields(started)},
     )
     return version
 
@@ -294,24 +303,37 @@ def _reconcile() -> list[int]:
 
 
 def purge_expired_ip_hashes() -> int:
-    """RQ job: clear the IP hashes of ballots older than RETENTION_DAYS; returns how many."""
+    """RQ job: clear the IP hashes of ballots, and the IP hashes and user agents of comments,
+    older than RETENTION_DAYS; returns how many rows it cleared."""
     with timed_job("purge_expired_ip_hashes"):
         cutoff = utcnow() - timedelta(days=current_app.config["RETENTION_DAYS"])
         try:
-            cleared = db.session.execute(
+            ballots = db.session.execute(
                 sa.update(Ballot)
                 .where(Ballot.created_at < cutoff, Ballot.ip_hash.is_not(None))
                 .values(ip_hash=None)
             ).rowcount
+            # A bulk UPDATE leaves Comment.revision alone: a moderator's decision on the
+            # same comment is not refused because its IP hash was purged meanwhile.
+            comments = db.session.execute(
+                sa.update(Comment)
+                .where(
+                    Comment.created_at < cutoff,
+                    sa.or_(Comment.ip_hash.is_not(None), Comment.user_agent.is_not(None)),
+                )
+                .values(ip_hash=None, user_agent=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
             db.session.commit()
         finally:
             db.session.remove()
-        log.info("expired ip hashes cleared", extra={"ballots": cleared})
-        return cleared
+        log.info("expired ip hashes cleared", extra={"ballots": ballots, "comments": comments})
+        return ballots + comments
 
 
-def _enqueue_periodic(name: str, job, interval: int) -> bool:
-    # One run per interval, however many workers ask (a SET NX per interval).
+def enqueue_periodic(name: str, job, interval: int) -> bool:
+    """Enqueue ``job`` once per ``interval`` seconds, however many workers ask; False if
+    Redis failed."""
     try:
         if redis_client().set(rkey(f"{name}-pending"), 1, nx=True, ex=interval):
             task_queue().enqueue(job, job_id=_job_id(name), result_ttl=0, job_timeout=600)
@@ -323,11 +345,9 @@ def _enqueue_periodic(name: str, job, interval: int) -> bool:
 
 def request_reconcile() -> bool:
     """Enqueue one reconcile pass per RECONCILE_SECONDS; False if Redis failed."""
-    return _enqueue_periodic(
-        "reconcile", reconcile_results, current_app.config["RECONCILE_SECONDS"]
-    )
+    return enqueue_periodic("reconcile", reconcile_results, current_app.config["RECONCILE_SECONDS"])
 
 
 def request_purge() -> bool:
     """Enqueue the retention purge once a day; False if Redis failed."""
-    return _enqueue_periodic("purge", purge_expired_ip_hashes, 24 * 3600)
+    return enqueue_periodic("purge", purge_expired_ip_hashes, 24 * 3600)

@@ -1,0 +1,76 @@
+"""Logging in and out of the staff area."""
+
+from __future__ import annotations
+
+import math
+
+import sqlalchemy as sa
+from flask import Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from .. import audit
+from ..extensions import db
+from ..models import Role, StaffUser, utcnow
+from ..voters import client_ip, ip_hash
+from . import bp, login_limit
+from .auth import current_staff, log_in, log_out, password_matches, safe_next, staff_required
+from .forms import LoginForm
+
+
+def normalize_username(username: str) -> str:
+    """Usernames are compared without surrounding spaces and case."""
+    return username.strip().lower()
+
+
+def _login_page(form: LoginForm, status: int = 200, error: str | None = None) -> Response:
+    return Response(render_template("staff/login.html", form=form, error=error), status=status)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response:
+    """The login form; a success starts a new session and goes back where the user was."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+        if current_staff() is not None:
+            return redirect(safe_next(form.next.data), code=303)
+        return _login_page(form)
+    if not form.validate():
+        return _login_page(form, 400)
+    username = normalize_username(form.username.data)
+    client = ip_hash(client_ip())
+    wait = login_limit.seconds_blocked(client, username)
+    if wait:
+        minutes = math.ceil(wait / 60)
+        message = ngettext(
+            "Too many failed logins. Try again in %(num)d minute.",
+            "Too many failed logins. Try again in %(num)d minutes.",
+            minutes,
+        )
+        return _login_page(form, 429, message)
+    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
+    if not password_matches(user, form.password.data):
+        login_limit.count_failure(client, username)
+        return _login_page(form, 401, _("Wrong username or password."))
+    login_limit.clear_username(username)
+    log_in(user)
+    user.last_login_at = utcnow()
+    audit.record("staff.login", "staff", user.id, staff=user)
+    db.session.commit()
+    return redirect(safe_next(form.next.data), code=303)
+
+
+@bp.post("/logout")
+@staff_required(Role.MODERATOR)
+def logout() -> Response:
+    """End the session (the cookie is revoked, not only forgotten)."""
+    log_out()
+    return redirect(url_for("staff.login"), code=303)
+
+
+@bp.get("/")
+@staff_required(Role.MODERATOR)
+def home() -> Response:
+    """The staff area starts at the queue."""
+    return redirect(url_for("staff.queue"))

@@ -1,0 +1,158 @@
+"""A commenter's request, made through staff: find their comments, export them, erase them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy.orm import joinedload
+
+from .. import audit
+from ..comments.render import render_comment_html
+from ..comments.status import thread_changed
+from ..extensions import db
+from ..models import Comment, Role, utcnow
+from . import bp
+from .auth import staff_required
+
+# What an erased comment keeps of its author: nothing that points back to them.
+ERASED_VOTER_KEY = "erased"
+SHOWN = 200
+
+
+@dataclass
+class Commenter:
+    """How staff name the person asking: any of reader id, IP hash, author name (all must match)."""
+
+    voter_key: str = ""
+    ip_hash: str = ""
+    name: str = ""
+
+    @classmethod
+    def from_request(cls) -> Commenter:
+        """The criteria in the query string or the posted form, trimmed."""
+        values = request.values
+        return cls(
+            voter_key=values.get("voter_key", "").strip()[:80],
+            ip_hash=values.get("ip_hash", "").strip()[:64],
+            name=values.get("name", "").strip()[:80],
+        )
+
+    def given(self) -> bool:
+        """True when at least one criterion is filled in."""
+        return bool(self.voter_key or self.ip_hash or self.name)
+
+    def query(self) -> sa.Select:
+        """Their comments, oldest first."""
+        query = sa.select(Comment).options(joinedload(Comment.thread)).order_by(Comment.id)
+        if self.voter_key:
+            query = query.where(Comment.voter_key == self.voter_key)
+        if self.ip_hash:
+            query = query.where(Comment.ip_hash == self.ip_hash)
+        if self.name:
+            query = query.where(sa.func.lower(Comment.author_name) == self.name.lower())
+        return query
+
+
+def export_comments(comments: list[Comment]) -> list[dict]:
+    """The comments as plain data, everything stored about their author included."""
+    return [
+        {
+            "id": c.id,
+            "thread": c.thread.key,
+            "article": c.thread.title,
+            "url": c.thread.url,
+            "parent_id": c.parent_id,
+            "author_name": c.author_name,
+            "text": c.text,
+            "status": c.status,
+            "likes": c.likes,
+            "created_at": c.created_at.isoformat(),
+            "edited_at": c.edited_at.isoformat() if c.edited_at else None,
+            "reader_id": c.voter_key,
+            "ip_hash": c.ip_hash,
+            "user_agent": c.user_agent,
+        }
+        for c in comments
+    ]
+
+
+def erase_comments(comments: list[Comment]) -> dict[int, str]:
+    """Replace text and name, clear what identifies the author; returns the changed threads.
+
+    The comments stay (replies keep their place); the caller records and commits.
+    """
+    text = _("[removed at the author's request]")
+    html = render_comment_html(text)
+    threads = {}
+    for comment in comments:
+        comment.text = text
+        comment.html = html
+        comment.author_name = _("Reader")
+        comment.voter_key = ERASED_VOTER_KEY
+        comment.ip_hash = None
+        comment.user_agent = None
+        comment.edited_at = utcnow()
+        threads[comment.thread_id] = comment.thread.key
+    return threads
+
+
+def _criteria_or_400() -> tuple[Commenter, list[Comment]]:
+    who = Commenter.from_request()
+    if not who.given():
+        abort(400)
+    return who, list(db.session.scalars(who.query()).unique())
+
+
+@bp.get("/privacy")
+@staff_required(Role.ADMIN)
+def privacy() -> Response:
+    """Find a commenter's comments by reader id, IP hash or name."""
+    who = Commenter.from_request()
+    comments = list(db.session.scalars(who.query().limit(SHOWN)).unique()) if who.given() else []
+    return Response(render_template("staff/privacy.html", who=who, comments=comments, shown=SHOWN))
+
+
+@bp.post("/privacy/export")
+@staff_required(Role.ADMIN)
+def privacy_export() -> Response:
+    """Their comments as a JSON download (the export itself is audit-logged)."""
+    _who, comments = _criteria_or_400()
+    audit.record(
+        "privacy.export", "comments", len(comments), after={"ids": [c.id for c in comments]}
+    )
+    db.session.commit()
+    body = json.dumps({"comments": export_comments(comments)}, ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="comments.json"'
+    return response
+
+
+@bp.post("/privacy/erase")
+@staff_required(Role.ADMIN)
+def privacy_erase() -> Response:
+    """Erase their comments: text and name replaced, IP hash and browser cleared."""
+    who, comments = _criteria_or_400()
+    back = url_for("staff.privacy", **{k: v for k, v in vars(who).items() if v})
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm the erasure."), "error")
+        return redirect(back, code=303)
+    threads = erase_comments(comments)
+    # The log names the comments, not the person: it must not undo the erasure.
+    audit.record(
+        "privacy.erase",
+        "comments",
+        len(comments),
+        after={"ids": [c.id for c in comments]},
+        reason=request.form.get("reason", "").strip()[:300] or None,
+    )
+    db.session.commit()
+    for thread_id, thread_key in threads.items():
+        thread_changed(thread_id, thread_key)
+    message = ngettext("%(num)d comment erased.", "%(num)d comments erased.", len(comments))
+    flash(message, "success")
+    return redirect(url_for("staff.privacy"), code=303)

@@ -1,0 +1,166 @@
+"""Staff login: success, failure, the failed-login limit, disabled accounts, logout, cookies."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from polls_site.extensions import db
+from polls_site.models import Role, StaffUser
+from tests.conftest import app_config
+from tests.staff_helpers import PASSWORD, StaffClient, audit_rows, make_staff
+
+
+def test_login_success_goes_back_to_next_page(app: Flask, client) -> None:
+    make_staff(app, "mod", Role.MODERATOR)
+    reply = client.get("/staff/queue?status=review")
+    assert reply.status_code in (302, 303)
+    assert "/staff/login?next=" in reply.headers["Location"]
+    staff = StaffClient(client)
+    page = client.get(reply.headers["Location"]).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    nxt = re.search(r'name="next" value="([^"]*)"', page).group(1)
+    reply = client.post(
+        "/staff/login",
+        data={"username": " MOD ", "password": PASSWORD, "csrf_token": token, "next": nxt},
+    )
+    assert reply.status_code == 303
+    assert reply.headers["Location"] == "/staff/queue?status=review"
+    staff.refresh_token()
+    assert "Очередь модерации" in client.get("/staff/queue").get_data(as_text=True)
+    assert [row.staff_name for row in audit_rows(app, "staff.login")] == ["mod"]
+
+
+def test_login_never_redirects_off_the_staff_area(app: Flask) -> None:
+    make_staff(app, "mod", Role.MODERATOR)
+    for target in ("https://evil.example/", "//evil.example/staff/", "/w/poll/1"):
+        client = app.test_client()
+        page = client.get("/staff/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        reply = client.post(
+            "/staff/login",
+            data={"username": "mod", "password": PASSWORD, "csrf_token": token, "next": target},
+        )
+        assert reply.status_code == 303
+        assert reply.headers["Location"] == "/staff/queue"
+        page = client.get("/staff/login?next=/staff/queue")  # logged in: straight on
+        assert page.status_code == 303
+
+
+def test_wrong_password_is_refused_with_a_russian_message(app: Flask, client) -> None:
+    make_staff(app, "mod", Role.MODERATOR)
+    reply = StaffClient(client).login("mod", "wrong password!")
+    assert reply.status_code == 401
+    assert "Неверное имя пользователя или пароль." in reply.get_data(as_text=True)
+    assert client.get("/staff/queue").status_code in (302, 303)
+
+
+def test_unknown_user_gets_the_same_message(app: Flask, client) -> None:
+    reply = StaffClient(client).login("nobody", PASSWORD)
+    assert reply.status_code == 401
+    assert "Неверное имя пользователя или пароль." in reply.get_data(as_text=True)
+
+
+def test_failed_logins_are_limited_per_username(app: Flask, client) -> None:
+    make_staff(app, "mod", Role.MODERATOR)
+    staff = StaffClient(client)
+    for _ in range(5):
+        assert staff.login("mod", "wrong password!").status_code == 401
+    reply = staff.login("mod", PASSWORD)  # even the right password waits now
+    assert reply.status_code == 429
+    assert "Слишком много неудачных попыток входа" in reply.get_data(as_text=True)
+    # Another username from the same IP is not locked by this one's failures.
+    make_staff(app, "other", Role.MODERATOR)
+    assert StaffClient(app.test_client()).login("other").status_code == 303
+
+
+def test_failed_logins_are_limited_per_ip(database_url, redis_url, redis_prefix, _schema) -> None:
+    from polls_site import create_app
+    from tests.conftest import empty_tables
+
+    app = create_app(
+        app_config(database_url, redis_url, f"{redis_prefix}-ip:", STAFF_LOGIN_LIMIT_IP="3/900")
+    )
+    try:
+        make_staff(app, "mod", Role.MODERATOR)
+        staff = StaffClient(app.test_client())
+        for name in ("a", "b", "c"):
+            assert staff.login(name, "wrong password!").status_code == 401
+        assert staff.login("mod").status_code == 429
+    finally:
+        empty_tables(app)
+
+
+def test_disabled_account_cannot_log_in_and_its_session_stops(app: Flask, client) -> None:
+    user_id = make_staff(app, "mod", Role.MODERATOR)
+    staff = StaffClient(client)
+    assert staff.login("mod").status_code == 303
+    assert client.get("/staff/queue").status_code == 200
+    with app.app_context():
+        db.session.get(StaffUser, user_id).active = False
+        db.session.commit()
+    assert client.get("/staff/queue").status_code in (302, 303)
+    reply = StaffClient(app.test_client()).login("mod")
+    assert reply.status_code == 401
+
+
+def test_password_change_ends_old_sessions(app: Flask, client) -> None:
+    from polls_site.staff.auth import hash_password
+
+    user_id = make_staff(app, "mod", Role.MODERATOR)
+    assert StaffClient(client).login("mod").status_code == 303
+    with app.app_context():
+        db.session.get(StaffUser, user_id).password_hash = hash_password("another password")
+        db.session.commit()
+    assert client.get("/staff/queue").status_code in (302, 303)
+
+
+def test_session_cookie_flags_and_rotation(app: Flask, client) -> None:
+    make_staff(app, "mod", Role.MODERATOR)
+    client.get("/staff/login")
+    before = client.get_cookie("session").value
+    reply = StaffClient(client).login("mod")
+    cookie = reply.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # not PRODUCTION
+    assert client.get_cookie("session").value != before
+
+
+def test_logout_revokes_the_cookie_even_if_replayed(app: Flask, client) -> None:
+    make_staff(app, "mod", Role.MODERATOR)
+    staff = StaffClient(client)
+    staff.login("mod")
+    stolen = client.get_cookie("session").value
+    reply = staff.post("/staff/logout")
+    assert reply.status_code == 303
+    assert client.get("/staff/queue").status_code in (302, 303)
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    assert replay.get("/staff/queue").status_code in (302, 303)
+
+
+def test_secure_cookie_in_production(database_url, redis_url, redis_prefix, _schema) -> None:
+    from polls_site import create_app
+
+    app = create_app(
+        app_config(
+            database_url, redis_url, f"{redis_prefix}-prod:", PRODUCTION=True, SECRET_KEY="x" * 40
+        )
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    app.extensions["polls_redis"].close()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_expired_session_on_htmx_goes_to_login(app: Flask, client, htmx: bool) -> None:
+    headers = {"HX-Request": "true"} if htmx else {}
+    reply = client.get("/staff/queue/count", headers=headers)
+    if htmx:
+        assert reply.status_code == 401
+        assert reply.headers["HX-Redirect"].startswith("/staff/login")
+    else:
+        assert reply.status_code in (302, 303)
