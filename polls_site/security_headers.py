@@ -2,9 +2,11 @@
 
 Widgets are framed by the portal, so their frame policy is the allowlist of portal
 origins (EMBED_ALLOWED_ORIGINS); every other page (staff area, archive, this
-site's own pages) may not be framed at all. Widgets also get a strict content
+site's own pages) may not be framed at all. Every HTML page gets a strict content
 policy: scripts and styles from this origin only, no inline code (htmx is
-configured by a meta tag and injects no style, see templates/base_widget.html).
+configured by a meta tag and injects no style, see templates/base_widget.html), so
+a comment that slipped past the sanitiser still cannot run script, least of all in
+the staff area where moderators read every comment.
 The read-only JSON API answers cross-origin reads from the same portal origins,
 which is how embed.js fetches a list page's comment counts in one request.
 """
@@ -15,8 +17,8 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, request
 
-# The widget's own document may load only its own scripts, styles and images.
-WIDGET_CSP = (
+# A page may load only this site's scripts, styles and images.
+STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
 )
@@ -28,13 +30,13 @@ class Policy:
     """How one kind of response is protected."""
 
     framed_by_portal: bool = False  # frame-ancestors: the portal allowlist, else 'none'
-    strict_csp: bool = False  # the full WIDGET_CSP, not only the frame policy
+    strict_csp: bool = True  # the full STRICT_CSP, not only the frame policy
     varies_on_htmx: bool = False  # htmx gets a fragment, a plain request the page
     portal_cors: bool = False  # the portal's scripts may read it (GET, no credentials)
 
 
-WIDGET = Policy(framed_by_portal=True, strict_csp=True, varies_on_htmx=True)
-API = Policy(portal_cors=True)
+WIDGET = Policy(framed_by_portal=True, varies_on_htmx=True)
+API = Policy(strict_csp=False, portal_cors=True)
 PAGE = Policy()
 
 # Looked up by endpoint first, then by blueprint; anything else is a PAGE.
@@ -64,7 +66,7 @@ def frame_ancestors(origins: list[str]) -> str:
 def content_security_policy(policy: Policy, origins: list[str]) -> str:
     """The Content-Security-Policy header value for ``policy``."""
     frames = frame_ancestors(origins) if policy.framed_by_portal else "frame-ancestors 'none'"
-    return f"{WIDGET_CSP}; {frames}" if policy.strict_csp else frames
+    return f"{STRICT_CSP}; {frames}" if policy.strict_csp else frames
 
 
 def add_security_headers(response: Response) -> Response:
