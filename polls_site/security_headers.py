@@ -43,6 +43,8 @@ PAGE = Policy()
 POLICIES: dict[str, Policy] = {
     "polls": WIDGET,
     "comments": WIDGET,
+    # The "Комментарии [N]" badge page, framed by portals that allow no script.
+    "comments_portal": WIDGET,
     "embed.current_poll": WIDGET,
     "embed.oembed": API,
     "api": API,

@@ -20,6 +20,7 @@
   var MESSAGE_TYPE = "polls-site:resize";
   var FRAME_CLASS = "polls-site-frame";
   var MAX_HEIGHT = 10000;
+  var MAX_KEYS = 50;
   var THEME_ATTRS = ["data-theme", "data-accent", "data-font", "data-lang"];
 
   function query(params) {
@@ -87,7 +88,13 @@
       var key = link.getAttribute("data-comment-count");
       if (key && keys.indexOf(key) === -1) keys.push(key);
     });
-    if (!keys.length || !window.fetch) return;
+    // One request per page (per MAX_KEYS threads, the most the counts API takes).
+    for (var i = 0; i < keys.length && window.fetch; i += MAX_KEYS) {
+      fetchCounts(keys.slice(i, i + MAX_KEYS), links);
+    }
+  }
+
+  function fetchCounts(keys, links) {
     var url = BASE + "/api/comments/count?" + keys.map(function (key) {
       return "key=" + encodeURIComponent(key);
     }).join("&");

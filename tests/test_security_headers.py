@@ -27,6 +27,8 @@ WIDGET_FRAMES = "frame-ancestors 'self' http://127.0.0.1:8001 http://localhost:8
         ("polls.show", "polls", WIDGET),
         ("polls.vote", "polls", WIDGET),
         ("comments.show", "comments", WIDGET),
+        ("comments_portal.badge", "comments_portal", WIDGET),
+        ("api.comment_count", "api", API),
         ("embed.current_poll", "embed", WIDGET),
         ("embed.oembed", "embed", API),
         ("api.polls", "api", API),
