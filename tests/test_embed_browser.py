@@ -268,13 +268,13 @@ def test_without_third_party_cookies_a_reader_votes_once_and_is_told_why(
     assert context.cookies() == []
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("look", ["", "?theme=dark", "?accent=%23ff0&font=serif"])
 def test_poll_widget_has_no_serious_accessibility_violations(
-    sites: Sites, page: Page, theme: str
+    sites: Sites, page: Page, look: str
 ) -> None:
     poll_id = make_poll(sites.widgets.app, OPTIONS, question=QUESTION)
     axe = Axe()
-    page.goto(f"{sites.widget_origin}/w/poll/{poll_id}?theme={theme}&accent=%230a6")
+    page.goto(f"{sites.widget_origin}/w/poll/{poll_id}{look}")
     expect(page.locator("form.vote-form")).to_be_visible()
     found = serious(axe.run(page).response)
 
