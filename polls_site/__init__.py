@@ -52,6 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_security_headers(app)
 
     from .api.routes import bp as api_bp
+    from .comments.portal import bp as comments_portal_bp
+    from .comments.routes import bp as comments_bp
     from .embed.routes import bp as embed_bp
     from .health import bp as health_bp
     from .pages import bp as pages_bp
@@ -59,6 +61,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .staff import bp as staff_bp
 
     app.register_blueprint(polls_bp)
+    app.register_blueprint(comments_bp)
+    app.register_blueprint(comments_portal_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(embed_bp)
     app.register_blueprint(pages_bp)

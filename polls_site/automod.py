@@ -185,8 +185,8 @@ def _context_rules(text: str, rules: Rules, context: Context) -> list[dict]:
     settings = rules.settings
     if context.banned:
         found.append(_reason("banned_author", settings["banned_author_score"], context.ban_reason))
-    mine = fingerprint(text)
-    if len(mine) >= settings["duplicate_min_length"]:
+    mine = fingerprint(text) if context.recent_texts else ""
+    if mine and len(mine) >= settings["duplicate_min_length"]:
         copies = sum(fingerprint(other) == mine for other in context.recent_texts)
         if copies:
             found.append(_reason("duplicate", settings["duplicate_score"], str(copies)))

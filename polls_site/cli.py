@@ -107,7 +107,11 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     try:
         _wait_until_up(url, children)
         _wait_until_up(portal_origin + "/", children)
-        click.secho(f"\npolls_site is running: {widget_origin}/  (widgets, API)", fg="green")
+        click.secho(
+            f"\npolls_site is running: {widget_origin}/  (poll widget: {widget_origin}/w/poll/1, "
+            f"comments: {widget_origin}/w/comments/bishkek-astana-dialog)",
+            fg="green",
+        )
         click.secho(f"Demo portal embedding the widgets: {portal_origin}/", fg="green")
         click.echo(f"Staff area: {widget_origin}/staff/login")
         for username, role, password in accounts:

@@ -59,6 +59,8 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_LIMIT_VOTER": "5/600",
     # Minutes during which authors may edit or delete their own comment.
     "COMMENT_EDIT_MINUTES": 10,
+    # How often an open comment widget asks whether new comments have been approved.
+    "COMMENTS_POLL_SECONDS": 15,
     # Every comment waits for a moderator, whatever the auto-moderator says.
     "PREMODERATE_ALL": False,
     # Failed staff logins allowed per client IP and per username before a pause.
@@ -78,6 +80,7 @@ _INT_KEYS = {
     "RETENTION_DAYS",
     "COMMENT_EDIT_MINUTES",
     "STAFF_SESSION_HOURS",
+    "COMMENTS_POLL_SECONDS",
 }
 
 

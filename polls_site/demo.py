@@ -1,4 +1,5 @@
-"""Demo data: the portal's poll as real ballots, plus two older closed polls."""
+"""Demo data: the portal's poll as real ballots, two older closed polls, and the comment
+thread of the article the portal page shows."""
 
 from __future__ import annotations
 
@@ -6,8 +7,20 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from .comments.render import render_comment_html
 from .extensions import db
-from .models import Ballot, BallotChoice, Option, Poll, PollStatus
+from .models import (
+    Ballot,
+    BallotChoice,
+    Comment,
+    CommentLike,
+    CommentStatus,
+    Option,
+    Poll,
+    PollStatus,
+    Thread,
+    utcnow,
+)
 from .tasks import compute_snapshot, publish_version
 from .voters import ip_hash
 
@@ -61,8 +74,112 @@ DEMO_POLLS = [
 ]
 
 
+DEMO_THREAD_KEY = "bishkek-astana-dialog"
+DEMO_THREAD_TITLE = "Бишкек – Астана: стратегический диалог переходит в практическую плоскость"
+
+# (name, text, status, parent index or None, likes, hours ago, auto-moderator's reasons)
+DEMO_COMMENTS: list[tuple[str, str, CommentStatus, int | None, int, float, list[dict]]] = [
+    (
+        "Нурлан",
+        "Интересно, какие именно проекты войдут в «практическую плоскость»? "
+        "Хотелось бы конкретики: сроки, суммы, кто отвечает.",
+        CommentStatus.APPROVED,
+        None,
+        7,
+        50,
+        [],
+    ),
+    (
+        "Азамат",
+        "Давно пора было наладить нормальный диалог.\n\n"
+        "Торговля между нашими странами от этого только выиграет.",
+        CommentStatus.APPROVED,
+        None,
+        12,
+        26,
+        [],
+    ),
+    (
+        "Гульнара",
+        "Согласна, особенно по транзиту грузов через Казахстан.",
+        CommentStatus.APPROVED,
+        1,
+        4,
+        20,
+        [],
+    ),
+    (
+        "Ерлан",
+        "А как быть с очередями на границе? Их обещают сократить уже несколько лет.",
+        CommentStatus.APPROVED,
+        2,
+        2,
+        3,
+        [],
+    ),
+    (
+        "Гость",
+        "ВСЕ ПОЛИТИКИ ОДИНАКОВЫЕ, НИЧЕГО НЕ ИЗМЕНИТСЯ!!!",
+        CommentStatus.REVIEW,
+        None,
+        0,
+        1,
+        [{"rule": "caps", "score": 40, "detail": "100", "spans": []}],
+    ),
+    (
+        "Заработок",
+        "Заработок от 5000 в день! http://spam.example/1 http://spam.example/2 "
+        "http://spam.example/3",
+        CommentStatus.REJECTED,
+        None,
+        0,
+        0.5,
+        [{"rule": "links", "score": 100, "detail": "3", "spans": []}],
+    ),
+]
+
+
+def seed_demo_thread() -> Thread | None:
+    """Create the article's comment thread with comments in several states (once)."""
+    if db.session.scalar(sa.select(Thread.id).where(Thread.key == DEMO_THREAD_KEY)) is not None:
+        return None
+    now = utcnow()
+    thread = Thread(key=DEMO_THREAD_KEY, title=DEMO_THREAD_TITLE, url="")
+    db.session.add(thread)
+    db.session.flush()
+    demo_ip = ip_hash("demo")
+    comments: list[Comment] = []
+    for i, (name, text, status, parent, likes, hours_ago, reasons) in enumerate(DEMO_COMMENTS):
+        created = now - timedelta(hours=hours_ago)
+        comment = Comment(
+            thread_id=thread.id,
+            parent_id=comments[parent].id if parent is not None else None,
+            author_name=name,
+            text=text,
+            html=render_comment_html(text),
+            status=status,
+            voter_key=f"demo:commenter:{i}",
+            ip_hash=demo_ip,
+            score=sum(r["score"] for r in reasons),
+            reasons=reasons,
+            likes=likes,
+            created_at=created,
+            moderated_at=created + timedelta(seconds=2),
+        )
+        db.session.add(comment)
+        db.session.flush()
+        db.session.add_all(
+            CommentLike(comment_id=comment.id, voter_key=f"demo:reader:{n}", created_at=created)
+            for n in range(likes)
+        )
+        comments.append(comment)
+    thread.comment_count = sum(c.status == CommentStatus.APPROVED for c in comments)
+    db.session.commit()
+    return thread
+
+
 def seed_demo() -> list[Poll]:
-    """Create the demo polls and their ballots; polls that already exist are left alone."""
+    """Create the demo polls, their ballots and the comment thread; what exists is left alone."""
     created = []
     for question, status, opened, closed, options in DEMO_POLLS:
         existing = db.session.scalar(sa.select(Poll).where(Poll.question == question))
@@ -95,4 +212,5 @@ def seed_demo() -> list[Poll]:
         snapshot = compute_snapshot(poll.id)
         if snapshot is not None:
             publish_version(poll.id, snapshot.version)
+    seed_demo_thread()
     return created

@@ -250,3 +250,39 @@ def test_worker_stops_gracefully_on_sigterm(app) -> None:
         if worker.poll() is None:
             worker.kill()
         worker.stdout.close()
+
+
+def test_retention_clears_old_comment_ip_hashes_and_user_agents(app) -> None:
+    from datetime import timedelta
+
+    from polls_site.models import Comment, Thread, utcnow
+    from polls_site.tasks import purge_expired_ip_hashes
+
+    with app.app_context():
+        thread = Thread(key="retention")
+        db.session.add(thread)
+        db.session.flush()
+        for age in (120, 91, 5):
+            db.session.add(
+                Comment(
+                    thread_id=thread.id,
+                    author_name="Читатель",
+                    text=f"{age}",
+                    html=f"<p>{age}</p>",
+                    voter_key=f"c:{age}",
+                    ip_hash=f"h{age}" if age != 91 else None,
+                    user_agent="Mozilla/5.0",
+                    created_at=utcnow() - timedelta(days=age),
+                )
+            )
+        db.session.commit()
+        assert purge_expired_ip_hashes() == 2
+        assert purge_expired_ip_hashes() == 0
+        rows = db.session.execute(
+            sa.select(Comment.text, Comment.ip_hash, Comment.user_agent, Comment.revision)
+        ).all()
+    assert sorted(rows) == [
+        ("120", None, None, 1),
+        ("5", "h5", "Mozilla/5.0", 1),
+        ("91", None, None, 1),
+    ]

@@ -1,10 +1,12 @@
-"""Read-only JSON API: the poll list and each poll's results."""
+"""Read-only JSON API: the poll list, each poll's results, comment counts for list pages."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 
+from ..comments.counts import MAX_KEYS, comment_counts
+from ..comments.keys import valid_thread_key
 from ..extensions import db
 from ..models import Poll, PollStatus, ResultSnapshot
 from ..polls.service import get_public_poll, results_public, results_view
@@ -56,3 +58,24 @@ def results(poll_id: int) -> tuple[Response, int] | Response:
             "version": view.version,
         }
     )
+
+
+@bp.get("/comments/count")
+def comment_count() -> tuple[Response, int] | Response:
+    """Approved-comment counts of the threads named by ``?key=`` (many at once)."""
+    keys = request.args.getlist("key")
+    if not keys:
+        return jsonify({"error": "no_keys"}), 400
+    if len(keys) > MAX_KEYS:
+        return jsonify({"error": "too_many_keys", "max": MAX_KEYS}), 400
+    bad = [key for key in keys if not valid_thread_key(key)]
+    if bad:
+        return jsonify({"error": "bad_key", "keys": bad[:10]}), 400
+    response = jsonify(comment_counts(keys))
+    response.headers["Cache-Control"] = "public, max-age=10"
+    # The portal's list pages ask from their own origin.
+    origin = request.headers.get("Origin")
+    if origin in current_app.config["EMBED_ALLOWED_ORIGINS"]:
+        response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Vary"] = "Origin"
+    return response

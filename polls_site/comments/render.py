@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import nh3
 from markupsafe import escape
@@ -21,6 +22,21 @@ _ATTRIBUTES = {"a": {"href"}}
 _LINK_REL = "nofollow ugc noopener noreferrer"
 
 
+def _href(url: str) -> str | None:
+    """The address a found URL links to, or None when it is no valid http(s) address.
+
+    nh3 drops an href it cannot parse ("www.javascript:alert(1)" has no valid port), which
+    would leave an empty anchor: such text stays text.
+    """
+    href = url if "://" in url else "http://" + url
+    try:
+        parts = urlsplit(href)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    return href if parts.hostname else None
+
+
 def _linkify(line: str) -> str:
     """Escape one line and turn the URLs in it into links."""
     out: list[str] = []
@@ -31,8 +47,10 @@ def _linkify(line: str) -> str:
         # Keep a closing parenthesis that belongs to the URL (Wikipedia-style links).
         if url != trimmed and url[len(trimmed)] == ")" and "(" in trimmed:
             trimmed += ")"
+        href = _href(trimmed)
+        if href is None:
+            continue
         end = match.start() + len(trimmed)
-        href = trimmed if "://" in trimmed else "http://" + trimmed
         out.append(str(escape(line[last : match.start()])))
         out.append(f'<a href="{escape(href)}">{escape(trimmed)}</a>')
         last = end

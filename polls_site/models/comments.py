@@ -68,7 +68,8 @@ class Comment(db.Model):
     # Cleared (NULL) by the retention job after RETENTION_DAYS, like user_agent.
     ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(300))
-    # The auto-moderator's verdict: total score and [{"rule", "score", "reason", "matches"}].
+    # The auto-moderator's verdict: total score and [{"rule", "score", "detail", "spans"}]
+    # (see polls_site/automod.py; spans are [start, end] offsets into `text`).
     score: Mapped[int] = mapped_column(default=0)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     likes: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,84 @@
+"""The comment forms: a new comment or reply, and an author's edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField, ValidationError
+
+MAX_NAME = 80
+MAX_TEXT = 3000
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _parent_id(value: Any) -> int | None:
+    # Junk becomes -1, which no comment has, so it is reported as an unknown comment.
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def check_text(text: str | None) -> None:
+    """Refuse an empty or oversize comment text, each with its own message."""
+    if not text:
+        raise ValidationError(_l("Write your comment."))
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            ngettext(
+                "The comment is too long: %(num)d characters at most (you wrote %(wrote)d).",
+                "The comment is too long: %(num)d characters at most (you wrote %(wrote)d).",
+                MAX_TEXT,
+                wrote=len(text),
+            )
+        )
+
+
+class EditForm(FlaskForm):
+    """An author's change to their own comment. CSRF is the signed per-render token."""
+
+    class Meta:
+        csrf = False
+
+    token = HiddenField()
+    text = TextAreaField(filters=[_strip])
+
+    def validate_text(self, field: TextAreaField) -> None:
+        """1–3000 characters once surrounding whitespace is gone."""
+        check_text(field.data)
+
+
+class CommentForm(EditForm):
+    """A new comment or a reply."""
+
+    name = StringField(filters=[_strip])
+    parent = HiddenField(filters=[_parent_id])
+    # A field people never see (hidden by CSS, skipped by keyboard and screen readers);
+    # form-filling bots fill it.
+    website = StringField()
+
+    def validate_name(self, field: StringField) -> None:
+        """A name is required and fits the column."""
+        if not field.data:
+            raise ValidationError(_l("Enter your name."))
+        if len(field.data) > MAX_NAME:
+            raise ValidationError(
+                ngettext(
+                    "The name is too long: %(num)d characters at most.",
+                    "The name is too long: %(num)d characters at most.",
+                    MAX_NAME,
+                )
+            )
+
+    @property
+    def is_bot(self) -> bool:
+        """True when the honeypot field came back filled in."""
+        return bool((self.website.data or "").strip())

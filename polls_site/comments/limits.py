@@ -1,0 +1,47 @@
+"""Comment rate limits per IP and per reader, in one atomic Redis round trip."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from redis.exceptions import RedisError
+
+from ..config import parse_limit
+from ..extensions import lua_script, rkey
+from ..ratelimit import Admission
+
+log = logging.getLogger(__name__)
+
+# Fixed windows. Both counters count every admitted-or-not attempt, so a refused burst
+# keeps its window; the longer remaining wait is what the reader is told.
+_ADMIT_COMMENT = """
+local per_ip = redis.call('INCR', KEYS[1])
+if per_ip == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+local per_voter = redis.call('INCR', KEYS[2])
+if per_voter == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
+local wait = 0
+if per_ip > tonumber(ARGV[1]) then wait = redis.call('TTL', KEYS[1]) end
+if per_voter > tonumber(ARGV[3]) then wait = math.max(wait, redis.call('TTL', KEYS[2])) end
+if wait ~= 0 then return {'limited', wait} end
+return {'ok', 0}
+"""
+
+
+def admit_comment(voter_key: str, ip_hash: str) -> Admission:
+    """Count one comment against COMMENT_LIMIT_IP and COMMENT_LIMIT_VOTER.
+
+    Without Redis the comment is let through (logged): it still waits for moderation.
+    """
+    ip_count, ip_window = parse_limit(current_app.config["COMMENT_LIMIT_IP"])
+    voter_count, voter_window = parse_limit(current_app.config["COMMENT_LIMIT_VOTER"])
+    keys = [rkey("rl", "comment", "ip", ip_hash), rkey("rl", "comment", "voter", voter_key)]
+    try:
+        verdict, wait = lua_script(_ADMIT_COMMENT)(
+            keys=keys, args=[ip_count, ip_window, voter_count, voter_window]
+        )
+    except RedisError as exc:
+        log.warning("comment rate limits DISABLED, Redis unavailable: %s", exc)
+        return Admission("unchecked")
+    verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
+    return Admission(verdict, max(int(wait), 1) if verdict == "limited" else 0)

@@ -1,0 +1,125 @@
+"""What the comment widget shows one reader, and how it becomes a response.
+
+The comment list is the same for every reader of a thread version, so it is rendered
+once per version, sort, page and day and cached (`html_cache`); the form and the
+reader's own comments are rendered around it on each request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Response, render_template, request
+from markupsafe import Markup
+
+from ..extensions import rkey
+from ..html_cache import cached_html, variant
+from ..models import utcnow
+from ..voters import ensure_voter_cookie
+from .dates import local_day
+from .forms import CommentForm
+from .service import OwnComment
+from .threads import ThreadInfo, approved_rows, thread_version
+from .tokens import make_comment_token
+from .tree import build_tree, page_of
+
+
+@dataclass
+class Notice:
+    """A message at the top of the form; ``kind`` is success, info or error."""
+
+    kind: str
+    text: str
+
+
+@dataclass
+class ReplyTarget:
+    """The comment a reply form answers."""
+
+    id: int
+    author_name: str
+
+
+@dataclass
+class CommentsScreen:
+    """Everything the widget page shows one reader."""
+
+    thread: ThreadInfo
+    sort: str
+    offset: int
+    form: CommentForm
+    own: list[OwnComment] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    reply_to: ReplyTarget | None = None
+    comment_list: Markup = Markup("")
+
+    @property
+    def token(self) -> str:
+        """A fresh form token, made only when a form is actually rendered."""
+        return make_comment_token(self.thread.id)
+
+
+def is_htmx() -> bool:
+    """True for requests made by htmx, which get a fragment instead of a page."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def list_cache_key(thread_id: int) -> str:
+    """The Redis hash holding a thread's rendered comment lists."""
+    return rkey("html", "thread", thread_id)
+
+
+def comment_list(thread: ThreadInfo, sort: str, offset: int, *, fragment: bool) -> Markup:
+    """The rendered list (header, new-comments notice, one page) or, as a fragment, one page.
+
+    Cached per thread version: any approval, removal or like bumps the version.
+    """
+    template = "comments/_page.html" if fragment else "comments/_list.html"
+    version = thread_version(thread.id)
+
+    def render() -> str:
+        rows = approved_rows(thread.id)
+        roots, next_offset = page_of(build_tree(rows, sort), offset)
+        return render_template(
+            template,
+            thread=thread,
+            sort=sort,
+            offset=offset,
+            roots=roots,
+            next_offset=next_offset,
+            total=len(rows),
+            latest_id=max((r.id for r in rows), default=0),
+            version=version or "0",
+            token=make_comment_token(thread.id),
+            now=utcnow(),
+        )
+
+    if version is None:
+        return Markup(render())
+    field_name = variant(template, version, sort, offset, local_day())
+    return Markup(cached_html(list_cache_key(thread.id), field_name, render))
+
+
+def widget_response(body: str, status: int = 200) -> Response:
+    """A per-reader widget response: never shared by caches, gives new readers a cookie."""
+    response = Response(body, status=status)
+    response.headers["Vary"] = "HX-Request, Cookie"
+    response.headers["Cache-Control"] = "private, no-store"
+    ensure_voter_cookie(response)
+    return response
+
+
+def render_page(screen: CommentsScreen, status: int = 200) -> Response:
+    """The full widget page."""
+    screen.comment_list = comment_list(screen.thread, screen.sort, screen.offset, fragment=False)
+    return widget_response(render_template("comments/widget.html", screen=screen), status)
+
+
+def render_form(screen: CommentsScreen, status: int = 200, *, with_own: bool = False) -> Response:
+    """The form partial for htmx (plus the reader's own comments, out of band), else the page."""
+    if not is_htmx():
+        return render_page(screen, status)
+    body = render_template("comments/_form.html", screen=screen)
+    if with_own:
+        body += render_template("comments/_own.html", screen=screen, oob=True)
+    return widget_response(body, status)

@@ -1,0 +1,239 @@
+"""Writing comments: post, edit, delete, the author's own view; kept apart from HTTP."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, request
+from redis.exceptions import RedisError
+from rq import Retry
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db, task_queue
+from ..models import Ban, Comment, CommentStatus, utcnow
+from ..voters import Voter, client_ip, ip_hash
+from .limits import admit_comment
+from .render import render_comment_html
+from .status import change_status, thread_changed
+from .threads import ThreadInfo
+
+log = logging.getLogger(__name__)
+
+MODERATE_JOB = "polls_site.moderation_tasks.moderate_comment"
+# Statuses an author still sees of their own comments; "review" waits for a person.
+OWN_VISIBLE = (CommentStatus.PENDING, CommentStatus.REVIEW, CommentStatus.APPROVED)
+WAITING = (CommentStatus.PENDING, CommentStatus.REVIEW)
+
+
+@dataclass(frozen=True)
+class OwnComment:
+    """One of the reader's own comments, with what they may still do to it."""
+
+    id: int
+    parent_id: int | None
+    reply_to: str | None
+    author_name: str
+    html: str
+    text: str
+    status: str
+    created_at: datetime
+    edited_at: datetime | None
+    editable: bool
+
+    @property
+    def waiting(self) -> bool:
+        """True while the comment awaits moderation ("на модерации")."""
+        return self.status in WAITING
+
+
+@dataclass
+class PostOutcome:
+    """What happened to a comment the form had accepted."""
+
+    kind: str  # "accepted", "banned", "limited", "unavailable", "no_parent"
+    comment_id: int = 0
+    retry_after: int = 0
+
+
+def edit_deadline(created_at: datetime) -> datetime:
+    """Until when the author may edit or delete a comment written at ``created_at``."""
+    return created_at + timedelta(minutes=current_app.config["COMMENT_EDIT_MINUTES"])
+
+
+def is_banned(voter_key: str, hashed_ip: str, now: datetime) -> bool:
+    """True when a ban in force names this reader or this IP."""
+    return (
+        db.session.scalar(
+            sa.select(Ban.id)
+            .where(
+                sa.or_(Ban.voter_key == voter_key, Ban.ip_hash == hashed_ip),
+                Ban.lifted_at.is_(None),
+                sa.or_(Ban.expires_at.is_(None), Ban.expires_at > now),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def enqueue_moderation(comment_id: int, revision: int) -> None:
+    """Ask the worker to moderate the comment; if Redis is down it stays pending, not lost.
+
+    The job id names the revision, so an edit gets a job of its own even while the job
+    for the first version is still queued.
+    """
+    prefix = current_app.config["REDIS_KEY_PREFIX"].replace(":", "-")
+    try:
+        task_queue().enqueue(
+            MODERATE_JOB,
+            comment_id,
+            job_id=f"{prefix}moderate-{comment_id}-{revision}",
+            retry=Retry(max=3, interval=[5, 30, 120]),
+        )
+    except RedisError as exc:
+        log.warning("moderation of comment %s not enqueued, it stays pending: %s", comment_id, exc)
+
+
+def _parent_ok(thread: ThreadInfo, parent_id: int, voter: Voter) -> bool:
+    parent = db.session.get(Comment, parent_id)
+    if parent is None or parent.thread_id != thread.id:
+        return False
+    return parent.status == CommentStatus.APPROVED or (
+        parent.voter_key == voter.key and parent.status in WAITING
+    )
+
+
+def post_comment(
+    thread: ThreadInfo, voter: Voter, name: str, text: str, parent_id: int | None
+) -> PostOutcome:
+    """Store a new comment as pending and enqueue its moderation, or say why not."""
+    now = utcnow()
+    hashed_ip = ip_hash(client_ip())
+    if parent_id is not None and not _parent_ok(thread, parent_id, voter):
+        return PostOutcome("no_parent")
+    if is_banned(voter.key, hashed_ip, now):
+        return PostOutcome("banned")
+    admission = admit_comment(voter.key, hashed_ip)
+    if admission.verdict == "limited":
+        return PostOutcome("limited", retry_after=admission.retry_after)
+    comment = Comment(
+        thread_id=thread.id,
+        parent_id=parent_id,
+        author_name=name,
+        text=text,
+        html=render_comment_html(text),
+        status=CommentStatus.PENDING,
+        voter_key=voter.key,
+        ip_hash=hashed_ip,
+        user_agent=request.headers.get("User-Agent", "")[:300] or None,
+        created_at=now,
+    )
+    db.session.add(comment)
+    try:
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("comment for thread %s not stored", thread.id)
+        return PostOutcome("unavailable")
+    enqueue_moderation(comment.id, comment.revision)
+    return PostOutcome("accepted", comment_id=comment.id)
+
+
+def own_comment(comment_id: int, thread: ThreadInfo, voter: Voter) -> Comment | None:
+    """The reader's own comment in this thread, if it is one they still see."""
+    comment = db.session.get(Comment, comment_id)
+    if (
+        comment is None
+        or comment.thread_id != thread.id
+        or comment.voter_key != voter.key
+        or comment.status not in OWN_VISIBLE
+    ):
+        return None
+    return comment
+
+
+def may_change(comment: Comment, now: datetime | None = None) -> bool:
+    """True while the author's edit window is open."""
+    return (now or utcnow()) < edit_deadline(comment.created_at)
+
+
+def edit_comment(comment: Comment, thread: ThreadInfo, text: str) -> bool:
+    """Replace the text (through the one rendering path) and send it back to moderation.
+
+    Returns False when a moderator changed the comment at the same moment.
+    """
+    comment.text = text
+    comment.html = render_comment_html(text)
+    comment.edited_at = utcnow()
+    change_status(comment, CommentStatus.PENDING)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    thread_changed(thread.id, thread.key)
+    enqueue_moderation(comment.id, comment.revision)
+    return True
+
+
+def delete_comment(comment: Comment, thread: ThreadInfo) -> bool:
+    """Mark the comment deleted by its author; False on a concurrent moderator change."""
+    change_status(comment, CommentStatus.DELETED)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    thread_changed(thread.id, thread.key)
+    return True
+
+
+def own_comments(thread: ThreadInfo, voter: Voter) -> list[OwnComment]:
+    """The reader's comments they should see apart from the shared list.
+
+    That is every comment still awaiting moderation, and approved ones while they may
+    still be edited or deleted. Nobody else is ever shown these.
+    """
+    now = utcnow()
+    window_start = now - timedelta(minutes=current_app.config["COMMENT_EDIT_MINUTES"])
+    comments = db.session.scalars(
+        sa.select(Comment)
+        .where(
+            Comment.thread_id == thread.id,
+            Comment.voter_key == voter.key,
+            sa.or_(
+                Comment.status.in_(WAITING),
+                sa.and_(
+                    Comment.status == CommentStatus.APPROVED, Comment.created_at > window_start
+                ),
+            ),
+        )
+        .order_by(Comment.id.desc())
+    ).all()
+    parent_ids = {c.parent_id for c in comments if c.parent_id is not None}
+    names = {}
+    if parent_ids:
+        names = dict(
+            db.session.execute(
+                sa.select(Comment.id, Comment.author_name).where(Comment.id.in_(parent_ids))
+            ).all()
+        )
+    return [
+        OwnComment(
+            id=c.id,
+            parent_id=c.parent_id,
+            reply_to=names.get(c.parent_id),
+            author_name=c.author_name,
+            html=c.html,
+            text=c.text,
+            status=c.status,
+            created_at=c.created_at,
+            edited_at=c.edited_at,
+            editable=may_change(c, now),
+        )
+        for c in comments
+    ]

@@ -1,0 +1,148 @@
+"""Threads and the approved comments readers see, read cheaply.
+
+A thread's version lives in Redis (bumped by `status.thread_changed`); the rendered
+comment list is cached per version, so an unchanged thread costs a Redis read.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from redis.exceptions import RedisError
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db, redis_client
+from ..models import Comment, CommentStatus, Thread
+from ..near_cache import near_cache
+from .status import thread_version_key
+from .tree import CommentRow
+
+log = logging.getLogger(__name__)
+
+MAX_TITLE_LENGTH = 300
+MAX_URL_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class ThreadInfo:
+    """A thread as the widget needs it, detached from the session."""
+
+    id: int
+    key: str
+    title: str
+    url: str
+    comment_count: int
+
+
+def _info(thread: Thread) -> ThreadInfo:
+    return ThreadInfo(thread.id, thread.key, thread.title, thread.url, thread.comment_count)
+
+
+def find_thread(key: str) -> ThreadInfo | None:
+    """The thread with ``key``, or None (a web process may reuse it for NEAR_CACHE_SECONDS)."""
+
+    def load() -> ThreadInfo | None:
+        thread = db.session.scalar(sa.select(Thread).where(Thread.key == key))
+        return _info(thread) if thread is not None else None
+
+    return near_cache().get_or_load(("thread", key), load)
+
+
+def open_thread(key: str, title: str, url: str) -> ThreadInfo:
+    """Create the thread for ``key`` (the caller has checked key and origin); race-safe."""
+    thread = Thread(
+        key=key, title=title.strip()[:MAX_TITLE_LENGTH], url=url.strip()[:MAX_URL_LENGTH]
+    )
+    db.session.add(thread)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another reader's first view created it a moment ago.
+        db.session.rollback()
+        thread = db.session.scalar(sa.select(Thread).where(Thread.key == key))
+    return _info(thread)
+
+
+def thread_version(thread_id: int) -> str | None:
+    """The thread's version as Redis knows it ("0" before any change), None without Redis."""
+
+    def load() -> str | None:
+        try:
+            value = redis_client().get(thread_version_key(thread_id))
+        except RedisError:
+            return None
+        return value.decode() if value is not None else "0"
+
+    return near_cache().get_or_load(("thread-version", thread_id), load)
+
+
+_ROW_COLUMNS = (
+    Comment.id,
+    Comment.parent_id,
+    Comment.author_name,
+    Comment.html,
+    Comment.created_at,
+    Comment.edited_at,
+    Comment.likes,
+)
+
+
+def approved_rows(thread_id: int) -> list[CommentRow]:
+    """Every approved comment of the thread, oldest first."""
+    rows = db.session.execute(
+        sa.select(*_ROW_COLUMNS)
+        .where(Comment.thread_id == thread_id, Comment.status == CommentStatus.APPROVED)
+        .order_by(Comment.id)
+    ).all()
+    return [CommentRow(*row) for row in rows]
+
+
+def count_newer(thread_id: int, since: int) -> int:
+    """How many approved comments of the thread are newer than comment id ``since``."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Comment.id)).where(
+            Comment.thread_id == thread_id,
+            Comment.status == CommentStatus.APPROVED,
+            Comment.id > since,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """An approved comment as a feed shows it."""
+
+    id: int
+    author_name: str
+    html: str
+    created_at: datetime
+    edited_at: datetime | None
+    thread_key: str
+    thread_title: str
+    thread_url: str
+
+
+def latest_approved(limit: int, thread_id: int | None = None) -> list[FeedEntry]:
+    """The newest approved comments, site-wide or of one thread."""
+    query = (
+        sa.select(
+            Comment.id,
+            Comment.author_name,
+            Comment.html,
+            Comment.created_at,
+            Comment.edited_at,
+            Thread.key,
+            Thread.title,
+            Thread.url,
+        )
+        .join(Thread, Thread.id == Comment.thread_id)
+        .where(Comment.status == CommentStatus.APPROVED)
+        .order_by(Comment.id.desc())
+        .limit(limit)
+    )
+    if thread_id is not None:
+        query = query.where(Comment.thread_id == thread_id)
+    return [FeedEntry(*row) for row in db.session.execute(query).all()]

@@ -1,0 +1,204 @@
+"""The comment widget in a real browser against gunicorn: post, see it "на модерации",
+approval, another reader sees it, the live notice, inside a portal iframe, without JavaScript."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from polls_site.comments.status import change_status, thread_changed
+from polls_site.extensions import db
+from polls_site.models import Comment, CommentStatus, Thread
+from tests.comment_actions import KEY, make_thread
+from tests.live import LiveServer, live_factory_fixture  # noqa: F401 - fixtures
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, Portal
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+SEND = "Отправить"
+WAITING = "на модерации"
+
+
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture() -> Iterator[Browser]:
+    """One headless Chromium for the module (tests/test_browser.py skips without it)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(name="portal")
+def portal_fixture() -> Iterator[Portal]:
+    """The portal: a real server on another origin, serving ``pages`` (see test_browser)."""
+    pages: dict[str, str] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            data = pages.get(self.path, "").encode()
+            self.send_response(200 if data else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Portal(f"http://127.0.0.1:{server.server_port}", pages)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    """Fresh browser profiles (no shared cookies), closed at the end."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def new_page(browser: Browser, contexts: list[BrowserContext], **options) -> Page:
+    context = browser.new_context(**options)
+    context.set_default_timeout(WAIT_MS)
+    contexts.append(context)
+    return context.new_page()
+
+
+def approve_all(app: Flask) -> None:
+    """What a moderator (or the auto-moderator) does: approve every waiting comment."""
+    with app.app_context():
+        for comment in db.session.scalars(sa.select(Comment).where(Comment.status == "pending")):
+            change_status(comment, CommentStatus.APPROVED)
+            db.session.commit()
+            thread_changed(comment.thread_id, KEY)
+        db.session.remove()
+
+
+def stored(app: Flask) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Comment.author_name, Comment.text, Comment.status).order_by(Comment.id)
+        ).all()
+        db.session.remove()
+        return [tuple(row) for row in rows]
+
+
+def write(page: Page, name: str, text: str) -> None:
+    page.get_by_label("Ваше имя").fill(name)
+    page.get_by_label("Комментарий", exact=True).fill(text)
+    page.get_by_role("button", name=SEND).click()
+
+
+def test_post_wait_for_moderation_then_everyone_sees_it(
+    live_factory, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    server: LiveServer = live_factory(COMMENTS_POLL_SECONDS=1)
+    make_thread(server.app)
+    author = new_page(browser, contexts)
+    author.goto(server.url(f"/w/comments/{KEY}"))
+    author.wait_for_function("() => window.htmx !== undefined")
+    author.evaluate("() => { window.__sameDocument = 'kept'; }")
+    write(author, "Айгуль", "Хорошая статья, спасибо!")
+
+    own = author.locator("#own-comments")
+    expect(own).to_contain_text("Хорошая статья, спасибо!")
+    expect(own).to_contain_text(WAITING)
+    expect(author.locator("#comment-form .notice-success")).to_contain_text("после модерации")
+    expect(author.get_by_label("Комментарий", exact=True)).to_have_value("")
+    assert author.evaluate("() => window.__sameDocument") == "kept"
+    assert stored(server.app) == [("Айгуль", "Хорошая статья, спасибо!", "pending")]
+
+    other = new_page(browser, contexts)
+    other.goto(server.url(f"/w/comments/{KEY}"))
+    expect(other.locator("#comment-list")).to_contain_text("Комментариев пока нет")
+    expect(other.get_by_text("Хорошая статья, спасибо!")).to_have_count(0)
+
+    approve_all(server.app)
+    # The other reader's widget notices by polling and shows it on request.
+    notice = other.locator("#comments-notice a")
+    expect(notice).to_have_text("1 новый комментарий — показать")
+    notice.click()
+    expect(other.locator("#comment-items")).to_contain_text("Хорошая статья, спасибо!")
+    expect(other.locator("#comment-items")).to_contain_text("Айгуль")
+    other.reload()
+    expect(other.locator("#comment-items")).to_contain_text("Хорошая статья, спасибо!")
+
+
+def test_reply_and_like_with_htmx(
+    live_factory, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    server: LiveServer = live_factory()
+    make_thread(server.app)
+    page = new_page(browser, contexts)
+    page.goto(server.url(f"/w/comments/{KEY}"))
+    write(page, "Бек", "Первый")
+    expect(page.locator("#own-comments")).to_contain_text(WAITING)
+    approve_all(server.app)
+    page.reload()
+    page.get_by_role("button", name="Нравится (0 отметок)").click()
+    expect(page.locator(".like-button.liked .likes")).to_have_text("1")
+    page.get_by_role("link", name="Ответить").click()
+    expect(page.locator("#comment-form .replying")).to_contain_text("Ответ для Бек")
+    write(page, "Вера", "Ответ Беку")
+    expect(page.locator("#own-comments")).to_contain_text("ответ для Бек")
+    with server.app.app_context():
+        reply = db.session.scalar(sa.select(Comment).where(Comment.text == "Ответ Беку"))
+        assert reply.parent_id is not None and reply.status == "pending"
+        assert db.session.scalar(sa.select(Comment.likes).where(Comment.text == "Первый")) == 1
+        db.session.remove()
+
+
+def test_inside_a_portal_iframe_the_first_view_opens_the_thread(
+    live_factory, portal: Portal, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    server: LiveServer = live_factory(EMBED_ALLOWED_ORIGINS=portal.origin)
+    article = f"{portal.origin}/news/bishkek.html"
+    widget = server.url(f"/w/comments/{KEY}?title=Бишкек&url={article}", host="localhost")
+    portal.pages["/news/bishkek.html"] = (
+        '<!doctype html><html lang="ru"><meta charset="utf-8"><title>Статья</title>'
+        f'<h1>Бишкек</h1><iframe id="comments" src="{widget}" width="420" height="700"></iframe>'
+        "</html>"
+    )
+    page = new_page(browser, contexts, viewport={"width": 480, "height": 900})
+    page.goto(article)
+    frame = page.frame_locator("#comments")
+    write_in = frame.locator("#comment-form")
+    write_in.get_by_label("Ваше имя").fill("Азамат")
+    write_in.get_by_label("Комментарий", exact=True).fill("Из iframe")
+    write_in.get_by_role("button", name=SEND).click()
+    expect(frame.locator("#own-comments")).to_contain_text(WAITING)
+    with server.app.app_context():
+        thread = db.session.scalar(sa.select(Thread))
+        assert (thread.key, thread.title, thread.url) == (KEY, "Бишкек", article)
+        db.session.remove()
+    assert stored(server.app) == [("Азамат", "Из iframe", "pending")]
+
+
+def test_without_javascript(live_factory, browser: Browser, contexts: list[BrowserContext]) -> None:
+    server: LiveServer = live_factory()
+    make_thread(server.app)
+    page = new_page(browser, contexts, java_script_enabled=False)
+    page.goto(server.url(f"/w/comments/{KEY}"))
+    page.get_by_label("Ваше имя").fill("Ерлан")
+    page.get_by_role("button", name=SEND).click()  # no text: our own message
+    expect(page.locator("#comment-text-error")).to_have_text("Напишите комментарий.")
+    expect(page.get_by_label("Ваше имя")).to_have_value("Ерлан")
+    page.get_by_label("Комментарий", exact=True).fill("Без скриптов")
+    page.get_by_role("button", name=SEND).click()
+    expect(page.locator("#own-comments")).to_contain_text(WAITING)
+    assert "posted=1" in page.url
+    assert stored(server.app) == [("Ерлан", "Без скриптов", "pending")]
