@@ -4,9 +4,9 @@
  *    change, so embed.js can size the iframe: postMessage to the parent, and only
  *    when the parent's origin is one of the portal origins listed in
  *    <meta name="widget-parents"> (so no other site learns anything).
- * 2. After an htmx swap, copies the new notices into the live region (a screen
- *    reader hears "Ваш голос учтён") and, when the swap took the focus away (the
- *    clicked button is gone), puts it on the new content's heading.
+ * 2. After an htmx swap the reader caused, copies the new notices into the live
+ *    region (a screen reader hears "Ваш голос учтён") and, when the swap took the
+ *    focus away (the clicked button is gone), puts it on the new content's heading.
  */
 (function () {
   "use strict";
@@ -50,6 +50,11 @@
   }
 
   document.addEventListener("htmx:afterSwap", function (event) {
+    // Only what the reader did: polling swaps (no trusted triggering event) must neither
+    // speak nor move the focus (which would scroll the portal page to the widget).
+    var config = event.detail.requestConfig;
+    var trigger = config && config.triggeringEvent;
+    if (!trigger || !trigger.isTrusted) return;
     var root = event.detail.target;
     if (!root || !root.isConnected) {
       root = document.getElementById(root && root.id) || document.body;

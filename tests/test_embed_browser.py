@@ -1,6 +1,7 @@
 """Embedding in a real browser on two sites: the demo portal on 127.0.0.1:A embeds the
-widgets of localhost:B with embed.js. Frames, resizing, the frame allowlist, foreign
-messages, blocked third-party cookies and axe-core's accessibility checks."""
+widgets of localhost:B with embed.js. Frames, resizing, counts, a comment posted from
+the portal, the frame allowlist, foreign messages, blocked third-party cookies and
+axe-core's accessibility checks of both widgets."""
 
 from __future__ import annotations
 
@@ -9,13 +10,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
+import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import BrowserContext, Frame, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
+from polls_site.comments.status import change_status, thread_changed
 from polls_site.demo_portal import create_portal_app
+from polls_site.demo_portal.content import ARTICLE, NEWS
+from polls_site.extensions import db
+from polls_site.models import Comment, CommentStatus, Thread
+from tests.comment_actions import add_comment, make_thread
 from tests.conftest import TOKEN_RE, make_poll, option_ids
 from tests.live import LiveServer, ballot_count, free_port
 from tests.live import live_factory_fixture as live_factory_fixture  # noqa: F401 - fixture
@@ -292,3 +299,122 @@ def serious(results: dict) -> list[str]:
         for v in results["violations"]
         if v["impact"] in {"serious", "critical"}
     ]
+
+
+def approve_pending(app: Flask) -> None:
+    """What a moderator (or the auto-moderator) does: approve every waiting comment."""
+    with app.app_context():
+        for comment in db.session.scalars(sa.select(Comment).where(Comment.status == "pending")):
+            change_status(comment, CommentStatus.APPROVED)
+            db.session.commit()
+            thread_changed(comment.thread_id, db.session.get(Thread, comment.thread_id).key)
+        db.session.remove()
+
+
+def count_of(page: Page, key: str):
+    """The portal's "Комментарии [N]" number for ``key``."""
+    return page.locator(f'[data-comment-count="{key}"]')
+
+
+def comments_frame(page: Page) -> Frame:
+    """The comment widget's frame (below the fold: scrolled to, so the lazy iframe loads)."""
+    page.locator("#comments").scroll_into_view_if_needed()
+    handle = page.wait_for_selector("[data-comments] iframe")
+    frame = handle.content_frame()
+    assert frame is not None
+    frame.wait_for_selector("#comment-form")
+    return frame
+
+
+def test_counts_on_the_list_page_come_from_one_request(sites: Sites, page: Page) -> None:
+    app = sites.widgets.app
+    article = make_thread(app, ARTICLE.key)
+    for text in ("Первый", "Второй"):
+        add_comment(app, article, text)
+    add_comment(app, article, "Ждёт модерации", status=CommentStatus.PENDING)
+    add_comment(app, make_thread(app, NEWS[0].key), "Про рейтинг")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/comments/count" in r.url else None)
+
+    page.goto(sites.portal + "/")
+    expect(count_of(page, ARTICLE.key)).to_have_text("2")
+    expect(count_of(page, NEWS[0].key)).to_have_text("1")
+    for story in NEWS[1:]:
+        expect(count_of(page, story.key)).to_have_text("0")
+    assert len(asked) == 1
+    assert all(f"key={story.key}" in asked[0] for story in [ARTICLE, *NEWS])
+
+
+def test_a_comment_posted_on_the_portal_counts_once_approved(
+    sites: Sites, browser: Browser, page: Page
+) -> None:
+    make_poll(sites.widgets.app, OPTIONS, question=QUESTION)
+    page.goto(sites.portal + "/")
+    iframe = page.locator("[data-comments] iframe")
+    expect(iframe).to_have_attribute("loading", "lazy")
+    frame = comments_frame(page)
+    expect(iframe).to_have_attribute("title", f"Комментарии — {ARTICLE.title}")
+    expect(count_of(page, ARTICLE.key)).to_have_text("0")
+
+    frame.get_by_label("Ваше имя").fill("Айгерим")
+    frame.get_by_label("Комментарий", exact=True).fill("Хорошие новости для приграничных районов.")
+    frame.get_by_role("button", name="Отправить").click()
+    expect(frame.locator("#own-comments")).to_contain_text("на модерации")
+    with sites.widgets.app.app_context():
+        thread = db.session.scalar(sa.select(Thread))
+        assert (thread.key, thread.title, thread.url) == (
+            ARTICLE.key,
+            ARTICLE.title,
+            sites.portal + "/",
+        )
+        db.session.remove()
+
+    approve_pending(sites.widgets.app)
+    # Another reader (a fresh browser, no cached counts) sees the new count and comment.
+    other = browser.new_context()
+    try:
+        other.set_default_timeout(WAIT_MS)
+        reader = other.new_page()
+        reader.goto(sites.portal + "/")
+        expect(count_of(reader, ARTICLE.key)).to_have_text("1")
+        expect(comments_frame(reader).locator("#comment-items")).to_contain_text(
+            "Хорошие новости для приграничных районов."
+        )
+    finally:
+        other.close()
+
+
+def test_without_third_party_cookies_a_reader_can_still_comment(
+    sites: Sites, context: BrowserContext, page: Page
+) -> None:
+    block_widget_cookies(context, sites.widget_origin)
+    page.goto(sites.portal + "/")
+    frame = comments_frame(page)
+    frame.get_by_label("Ваше имя").fill("Бакыт")
+    frame.get_by_label("Комментарий", exact=True).fill("Пишу без cookie.")
+    frame.get_by_role("button", name="Отправить").click()
+    expect(frame.locator("#own-comments")).to_contain_text("на модерации")
+    assert context.cookies() == []
+    with sites.widgets.app.app_context():
+        texts = db.session.scalars(sa.select(Comment.text)).all()
+        db.session.remove()
+    assert texts == ["Пишу без cookie."]
+
+
+@pytest.mark.parametrize("look", ["light", "dark"])
+def test_comment_widget_has_no_serious_accessibility_violations(
+    sites: Sites, page: Page, look: str
+) -> None:
+    app = sites.widgets.app
+    thread = make_thread(app, ARTICLE.key)
+    first = add_comment(app, thread, "Давно пора было наладить диалог.", name="Азамат", likes=3)
+    add_comment(app, thread, "Согласна.", name="Гульнара", parent_id=first)
+    page.goto(f"{sites.widget_origin}/w/comments/{ARTICLE.key}?theme={look}")
+    page.get_by_label("Ваше имя").fill("Ерлан")
+    page.get_by_label("Комментарий", exact=True).fill("Мой комментарий")
+    page.get_by_role("button", name="Отправить").click()
+    expect(page.locator("#own-comments")).to_contain_text("на модерации")
+    # An error state too: the form's messages must be readable and tied to their fields.
+    page.get_by_role("button", name="Отправить").click()
+    expect(page.locator("#comment-text-error")).to_have_text("Напишите комментарий.")
+    assert serious(Axe().run(page).response) == []
