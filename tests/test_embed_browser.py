@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
@@ -227,17 +227,23 @@ def test_resize_messages_from_other_origins_are_ignored(
     assert page.locator(POLL_FRAME).get_attribute("title") == title
 
 
-def block_widget_cookies(context: BrowserContext, widget_origin: str) -> None:
-    """Play a browser that keeps no third-party cookies (Safari): drop every Set-Cookie."""
+def block_third_party_cookies(page: Page) -> None:
+    """Make the browser refuse every third-party cookie, as Safari does by default.
 
-    def strip(route: Route) -> None:
-        response = route.fetch()
-        # route.fetch() stored the cookie in the context's jar: forget it at once.
-        context.clear_cookies()
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
-        route.fulfill(response=response, headers=headers)
-
-    context.route(widget_origin + "/**", strip)
+    Chromium's own setting (CDP Network.setCookieControls), so the requests stay the
+    browser's own (re-sending them through route.fetch() changed their headers, and
+    with them the reader's no-cookie fingerprint). Over plain HTTP the widget's
+    cookie cannot be SameSite=None anyway; the tests also check that none was kept.
+    """
+    session = page.context.new_cdp_session(page)
+    session.send(
+        "Network.setCookieControls",
+        {
+            "enableThirdPartyCookieRestriction": True,
+            "disableThirdPartyCookieMetadata": True,
+            "disableThirdPartyCookieHeuristics": True,
+        },
+    )
 
 
 def test_without_third_party_cookies_a_reader_votes_once_and_is_told_why(
@@ -245,7 +251,7 @@ def test_without_third_party_cookies_a_reader_votes_once_and_is_told_why(
 ) -> None:
     poll_id = make_poll(sites.widgets.app, OPTIONS, question=QUESTION)
     yes = option_ids(sites.widgets.app, poll_id)[0]
-    block_widget_cookies(context, sites.widget_origin)
+    block_third_party_cookies(page)
     page.goto(sites.portal + "/")
     frame = widget_frame(page)
     token = TOKEN_RE.search(frame.content()).group(1)
@@ -387,7 +393,7 @@ def test_a_comment_posted_on_the_portal_counts_once_approved(
 def test_without_third_party_cookies_a_reader_can_still_comment(
     sites: Sites, context: BrowserContext, page: Page
 ) -> None:
-    block_widget_cookies(context, sites.widget_origin)
+    block_third_party_cookies(page)
     page.goto(sites.portal + "/")
     frame = comments_frame(page)
     frame.get_by_label("Ваше имя").fill("Бакыт")
