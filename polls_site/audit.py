@@ -32,6 +32,7 @@ def record(
     else the command line. The caller commits (with the change it describes).
     """
     if staff is None and has_request_context():
+        # Imported here: the staff package imports this module while it loads.
         from .staff.auth import current_staff
 
         staff = current_staff()

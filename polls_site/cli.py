@@ -115,7 +115,7 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
         click.secho(f"Demo portal embedding the widgets: {portal_origin}/", fg="green")
         click.echo(f"Staff area: {widget_origin}/staff/login")
         for username, role, password in accounts:
-            click.echo(f"  {role:<10} user {username!r}  password {password!r}")
+            click.echo(f"  {role:<10} user {username!r:<12} password {password!r}")
         click.echo("Press Ctrl-C to stop.\n")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

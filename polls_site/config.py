@@ -57,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     # Comments per IP and per reader cookie, over all threads.
     "COMMENT_LIMIT_IP": "10/600",
     "COMMENT_LIMIT_VOTER": "5/600",
+    # New threads one client IP may open: Referer and Origin say which page framed the
+    # widget, but a script can forge them, so junk threads are also slowed down.
+    "THREAD_OPEN_LIMIT_IP": "60/3600",
     # Minutes during which authors may edit or delete their own comment.
     "COMMENT_EDIT_MINUTES": 10,
     # How often an open comment widget asks whether new comments have been approved.

@@ -119,22 +119,21 @@ DEMO_COMMENTS: list[tuple[str, str, CommentStatus, int | None, int, float, list[
     ),
     (
         "Гость",
-        "ВСЕ ПОЛИТИКИ ОДИНАКОВЫЕ, НИЧЕГО НЕ ИЗМЕНИТСЯ!!!",
+        "Опять эти дураки у власти ничего не сделают.",
         CommentStatus.REVIEW,
         None,
         0,
         1,
-        [{"rule": "caps", "score": 40, "detail": "100", "spans": []}],
+        [{"rule": "suspect_word", "score": 40, "detail": "дураки", "spans": [[10, 16]]}],
     ),
     (
         "Заработок",
-        "Заработок от 5000 в день! http://spam.example/1 http://spam.example/2 "
-        "http://spam.example/3",
+        "Заработок от 5000 в день в 1xbet! Пиши в личку.",
         CommentStatus.REJECTED,
         None,
         0,
         0.5,
-        [{"rule": "links", "score": 100, "detail": "3", "spans": []}],
+        [{"rule": "banned_word", "score": 100, "detail": "1xbet", "spans": [[27, 32]]}],
     ),
 ]
 

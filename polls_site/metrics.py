@@ -50,6 +50,11 @@ VOTES = Counter(
     "Vote attempts by outcome: accepted, or the reason they were refused.",
     ["outcome"],
 )
+COMMENTS_POSTED = Counter(
+    "polls_comments_posted_total",
+    "Comment posts by outcome: accepted, or the reason they were refused.",
+    ["outcome"],
+)
 COMMENTS_MODERATED = Counter(
     "polls_comments_moderated_total",
     "Comments decided by the auto-moderator, by outcome: approved, review or rejected.",
@@ -107,6 +112,11 @@ def metrics() -> Response:
 def count_vote(outcome: str) -> None:
     """Count a vote attempt's outcome."""
     VOTES.labels(outcome).inc()
+
+
+def count_comment(outcome: str) -> None:
+    """Count a comment post's outcome."""
+    COMMENTS_POSTED.labels(outcome).inc()
 
 
 def count_moderation(outcome: str) -> None:

@@ -57,7 +57,7 @@ def test_htmx_post_stores_a_pending_comment_and_enqueues_moderation(
     [job] = queued_jobs(app)
     assert job.func_name == "polls_site.moderation_tasks.moderate_comment"
     assert job.args == [comment.id] or job.args == (comment.id,)
-    assert job.id.endswith(f"moderate-{comment.id}-{comment.revision}")
+    assert job.id.endswith(f"moderate-{comment.id}")
     assert job.retries_left == 3
 
 
@@ -239,6 +239,8 @@ def test_reply_to_an_approved_comment(app: Flask, reader: Commenting) -> None:
         f"/w/comments/{KEY}/-/form?reply={parent}", headers={"HX-Request": "true"}
     ).get_data(as_text=True)
     assert "Ответ для Бек" in form and f'name="parent" value="{parent}"' in form
+    plain = reader.open(reply=str(parent)).get_data(as_text=True)  # the no-JS reply link
+    assert "Ответ для Бек" in plain and f'name="parent" value="{parent}"' in plain
     assert reader.post(parent=str(parent)).status_code == 200
     assert comment_rows(app)[-1].parent_id == parent
 
@@ -268,3 +270,19 @@ def test_without_redis_the_comment_is_stored_and_waits(app_without_redis: Flask)
     assert reader.post().status_code == 200
     [comment] = comment_rows(app_without_redis)
     assert comment.status == CommentStatus.PENDING
+    # Without Redis to say who has written here, the database is asked.
+    assert "на модерации" in reader.open().get_data(as_text=True)
+
+
+def test_posts_are_counted_by_outcome(app: Flask, reader: Commenting) -> None:
+    from tests.test_metrics import sample
+
+    make_thread(app)
+    name = "polls_comments_posted_total"
+    before = reader.client.get("/metrics").get_data(as_text=True)
+    reader.post()
+    reader.post(text="")
+    reader.post(website="x")
+    after = reader.client.get("/metrics").get_data(as_text=True)
+    for outcome in ("accepted", "invalid", "honeypot"):
+        assert sample(after, name, outcome=outcome) == sample(before, name, outcome=outcome) + 1

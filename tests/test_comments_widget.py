@@ -4,6 +4,7 @@ notice, the cache, and that names and texts never become markup."""
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -11,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from polls_site.comments.screens import list_cache_key
 from polls_site.comments.status import change_status, thread_changed
@@ -75,6 +77,19 @@ def test_unknown_site_cannot_create_a_thread(
     assert response.status_code == 400
     assert "Обсуждение открывается только со страницы статьи" in response.get_data(as_text=True)
     assert thread_keys(app) == []
+
+
+def test_new_threads_per_ip_are_limited(app: Flask, client: FlaskClient) -> None:
+    app.config["THREAD_OPEN_LIMIT_IP"] = "3/3600"
+    referer = {"Referer": f"{PORTAL}/news/1.html"}
+    codes = [client.get(f"/w/comments/a-{i}", headers=referer).status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert sorted(thread_keys(app)) == ["a-0", "a-1", "a-2"]
+    refused = client.get("/w/comments/a-9", headers=referer)
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert "Слишком много новых обсуждений" in refused.get_data(as_text=True)
+    # Threads that exist are still served.
+    assert client.get("/w/comments/a-0").status_code == 200
 
 
 @pytest.mark.parametrize("key", ["Bad-Key", "a//b", "x" * 201, "статья", "a%20b", ".env"])
@@ -165,8 +180,20 @@ def test_new_comments_notice(app: Flask, client: FlaskClient, reader: Commenting
     version = re.search(r"v=(\d+)", url).group(1)
     assert f"since={first}" in url
 
-    unchanged = client.get(url, headers=HX)
+    statements: list[str] = []
+
+    def count_sql(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count_sql)
+    try:
+        unchanged = client.get(url, headers=HX)
+    finally:
+        event.remove(engine, "before_cursor_execute", count_sql)
     assert unchanged.status_code == 204 and unchanged.data == b""
+    assert statements == []  # answered from Redis alone
 
     add_comment(app, thread_id, "второй")
     add_comment(app, thread_id, "третий")
@@ -202,7 +229,8 @@ def test_list_is_cached_per_version(app: Flask, reader: Commenting) -> None:
     add_comment(app, thread_id, "до")
     assert "до" in reader.open().get_data(as_text=True)
     with app.app_context():
-        assert redis_client().hlen(list_cache_key(thread_id)) == 1
+        # The list, and the page around it as readers without comments of their own see it.
+        assert redis_client().hlen(list_cache_key(thread_id)) == 2
         # A write behind the app's back is not seen while the version stands...
         db.session.execute(sa.update(Comment).values(html="<p>подмена</p>"))
         db.session.commit()
@@ -262,7 +290,8 @@ def assert_no_injected_markup(html: str) -> None:
             assert not name.startswith("on"), (tag, attrs)
             if name.startswith("hx-") and name in {"hx-get", "hx-post"}:
                 assert value and value.startswith("/w/comments/bishkek-astana-dialog"), attrs
-            assert not (value or "").lower().startswith("javascript:"), (tag, attrs)
+            if name in {"href", "src", "action", "formaction"}:
+                assert not (value or "").strip().lower().startswith("javascript:"), (tag, attrs)
         if tag in {"button", "div"}:
             assert "hx-trigger" not in attrs or attrs["hx-trigger"].startswith("every"), attrs
 
@@ -291,3 +320,37 @@ def test_dates_in_english_on_request(app: Flask, reader: Commenting) -> None:
     page = reader.open(lang="en").get_data(as_text=True)
     assert "Today " in page
     assert re.search(r"\d{1,2} [A-Z][a-z]+ \d{4} \d\d:\d\d", page)
+
+
+def test_the_xss_corpus_stays_text_in_every_view(
+    app: Flask, reader: Commenting, other_reader: Commenting
+) -> None:
+    from tests.test_render_safety import VECTORS
+
+    app.config.update(COMMENT_LIMIT_IP="10000/60", COMMENT_LIMIT_VOTER="10000/60")
+    thread_id = make_thread(app)
+    token = reader.token()
+    vectors = [v for v in VECTORS if v.strip()]
+    assert len(vectors) >= 150
+    for vector in vectors:
+        response = reader.post(
+            text=vector, name=vector.strip()[:80] or "x", token=token, htmx=False
+        )
+        assert response.status_code == 303, vector
+    # The author's own view lists every one of them, awaiting moderation.
+    own_view = reader.open().get_data(as_text=True)
+    assert own_view.count('class="badge-waiting"') == len(vectors)
+    assert_no_injected_markup(own_view)
+
+    with app.app_context():
+        for comment in db.session.scalars(sa.select(Comment)):
+            change_status(comment, CommentStatus.APPROVED)
+        db.session.commit()
+        thread_changed(thread_id, KEY)
+    for offset in range(0, len(vectors), 20):
+        page = other_reader.open(offset=str(offset)).get_data(as_text=True)
+        assert len(ids_in(page)) == min(20, len(vectors) - offset)
+        assert_no_injected_markup(page)
+    feed = other_reader.client.get(f"/w/comments/{KEY}/-/feed.atom")
+    entries = ET.fromstring(feed.data).findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 50

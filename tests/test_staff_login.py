@@ -135,6 +135,7 @@ def test_logout_revokes_the_cookie_even_if_replayed(app: Flask, client) -> None:
     stolen = client.get_cookie("session").value
     reply = staff.post("/staff/logout")
     assert reply.status_code == 303
+    assert [row.staff_name for row in audit_rows(app, "staff.logout")] == ["mod"]
     assert client.get("/staff/queue").status_code in (302, 303)
     replay = app.test_client()
     replay.set_cookie("session", stolen)
@@ -158,9 +159,28 @@ def test_secure_cookie_in_production(database_url, redis_url, redis_prefix, _sch
 @pytest.mark.parametrize("htmx", [False, True])
 def test_expired_session_on_htmx_goes_to_login(app: Flask, client, htmx: bool) -> None:
     headers = {"HX-Request": "true"} if htmx else {}
+    if htmx:
+        headers["HX-Current-URL"] = "http://localhost/staff/queue?status=review"
     reply = client.get("/staff/queue/count", headers=headers)
     if htmx:
         assert reply.status_code == 401
-        assert reply.headers["HX-Redirect"].startswith("/staff/login")
+        # After login: back to the page that was polling, not to the fragment.
+        assert reply.headers["HX-Redirect"] == "/staff/login?next=/staff/queue?status%3Dreview"
     else:
         assert reply.status_code in (302, 303)
+
+
+def test_staff_area_works_while_redis_is_down(app_without_redis: Flask) -> None:
+    from polls_site.models import CommentStatus
+    from tests.staff_helpers import comment_state, make_comment
+
+    app = app_without_redis
+    make_staff(app, "mod", Role.MODERATOR)
+    staff = StaffClient(app.test_client())
+    assert staff.login("mod", "wrong password!").status_code == 401  # not counted, no 500
+    assert staff.login("mod").status_code == 303
+    comment_id = make_comment(app)
+    reply = staff.post(f"/staff/comments/{comment_id}/approve", {"revision": 1}, htmx=True)
+    assert reply.status_code == 200
+    assert comment_state(app, comment_id)[0] == CommentStatus.APPROVED
+    assert staff.post("/staff/logout").status_code == 303

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
+import contextlib
 
 import sqlalchemy as sa
 from redis.exceptions import RedisError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..extensions import db, redis_client, rkey
 from ..models import Comment, CommentLike, utcnow
 from .status import thread_changed
 from .threads import ThreadInfo
-
-log = logging.getLogger(__name__)
 
 LIKE_MARK_SECONDS = 90 * 24 * 3600
 
@@ -46,19 +44,13 @@ def add_like(comment_id: int, voter_key: str, thread: ThreadInfo) -> tuple[bool,
             counted = True
         except IntegrityError:
             db.session.rollback()
+        except SQLAlchemyError:
+            # Not stored: give the mark back so that the reader can like it again.
+            db.session.rollback()
+            with contextlib.suppress(RedisError):
+                redis_client().delete(like_mark_key(comment_id, voter_key))
+            raise
     likes = db.session.scalar(sa.select(Comment.likes).where(Comment.id == comment_id)) or 0
     if counted:
         thread_changed(thread.id, thread.key)
     return counted, likes
-
-
-def has_liked(comment_id: int, voter_key: str) -> bool:
-    """True when the reader's like of the comment is on record."""
-    return (
-        db.session.scalar(
-            sa.select(CommentLike.comment_id).where(
-                CommentLike.comment_id == comment_id, CommentLike.voter_key == voter_key
-            )
-        )
-        is not None
-    )

@@ -1,4 +1,5 @@
-"""Comment rate limits per IP and per reader, in one atomic Redis round trip."""
+"""Rate limits of the comment widget in Redis: comments per IP and per reader, new threads
+per IP. Each check is one atomic round trip."""
 
 from __future__ import annotations
 
@@ -42,6 +43,29 @@ def admit_comment(voter_key: str, ip_hash: str) -> Admission:
         )
     except RedisError as exc:
         log.warning("comment rate limits DISABLED, Redis unavailable: %s", exc)
+        return Admission("unchecked")
+    verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
+    return Admission(verdict, max(int(wait), 1) if verdict == "limited" else 0)
+
+
+# A fixed window: INCR, and the window starts with the first attempt.
+_ADMIT_ONE = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if count > tonumber(ARGV[1]) then return {'limited', redis.call('TTL', KEYS[1])} end
+return {'ok', 0}
+"""
+
+
+def admit_thread_open(ip_hash: str) -> Admission:
+    """Count one new thread against THREAD_OPEN_LIMIT_IP (let through without Redis)."""
+    count, window = parse_limit(current_app.config["THREAD_OPEN_LIMIT_IP"])
+    try:
+        verdict, wait = lua_script(_ADMIT_ONE)(
+            keys=[rkey("rl", "thread", "ip", ip_hash)], args=[count, window]
+        )
+    except RedisError as exc:
+        log.warning("thread opening limit DISABLED, Redis unavailable: %s", exc)
         return Admission("unchecked")
     verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
     return Admission(verdict, max(int(wait), 1) if verdict == "limited" else 0)

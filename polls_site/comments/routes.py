@@ -16,31 +16,33 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..extensions import csrf, db
+from ..metrics import count_comment
 from ..models import Comment, CommentStatus
 from ..voters import current_voter, request_is_same_origin
+from .access import existing_thread, refuse, reply_target, thread_for_reading
 from .dates import comment_date
 from .forms import CommentForm, EditForm
-from .keys import may_open_thread, valid_thread_key
 from .likes import add_like
 from .screens import (
     CommentsScreen,
     Notice,
-    ReplyTarget,
     comment_list,
     is_htmx,
     render_form,
     render_page,
+    shared_page,
     widget_response,
 )
 from .service import (
     delete_comment,
     edit_comment,
     may_change,
+    may_have_own,
     own_comment,
     own_comments,
     post_comment,
 )
-from .threads import ThreadInfo, count_newer, find_thread, open_thread, thread_version
+from .threads import ThreadInfo, count_newer, thread_version
 from .tokens import comment_token_valid
 from .tree import parse_offset, parse_sort
 
@@ -49,72 +51,6 @@ bp = Blueprint("comments", __name__, url_prefix="/w/comments")
 # inside a cross-site iframe the session cookie may never arrive.
 csrf.exempt(bp)
 bp.add_app_template_filter(comment_date, "comment_date")
-
-
-def refuse(status: int, message: str) -> Response:
-    """An error page (a fragment for htmx) with a message that says what went wrong."""
-    template = "errors/_error.html" if is_htmx() else "errors/error.html"
-    response = Response(render_template(template, status=status, message=message), status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _checked_key(thread_key: str) -> None:
-    if not valid_thread_key(thread_key):
-        abort(
-            refuse(
-                400,
-                _(
-                    "This discussion address is not valid: use 1 to 200 lowercase Latin "
-                    "letters, digits, dots, dashes, underscores and slashes."
-                ),
-            )
-        )
-
-
-def existing_thread(thread_key: str) -> ThreadInfo:
-    """The thread for ``thread_key``; 400 for a malformed key, 404 for an unknown one."""
-    _checked_key(thread_key)
-    thread = find_thread(thread_key)
-    if thread is None:
-        abort(404)
-    return thread
-
-
-def _thread_for_reading(thread_key: str) -> ThreadInfo:
-    _checked_key(thread_key)
-    thread = find_thread(thread_key)
-    if thread is not None:
-        return thread
-    page_url = request.args.get("url", "")
-    if not may_open_thread(
-        current_app.config["EMBED_ALLOWED_ORIGINS"],
-        referer=request.headers.get("Referer"),
-        origin=request.headers.get("Origin"),
-        page_url=page_url,
-    ):
-        abort(
-            refuse(
-                400,
-                _(
-                    "There is no such discussion yet. A discussion is opened only by an "
-                    "article page of the portal."
-                ),
-            )
-        )
-    return open_thread(thread_key, request.args.get("title", ""), page_url)
-
-
-def _reply_target(thread: ThreadInfo, value: str | int | None) -> ReplyTarget | None:
-    try:
-        comment = db.session.get(Comment, int(value)) if value else None
-    except (TypeError, ValueError):
-        return None
-    if comment is None or comment.thread_id != thread.id:
-        return None
-    if comment.status != CommentStatus.APPROVED:
-        return None
-    return ReplyTarget(comment.id, comment.author_name)
 
 
 def _screen(thread: ThreadInfo, form: CommentForm | None = None, **fields) -> CommentsScreen:
@@ -132,20 +68,20 @@ def _screen(thread: ThreadInfo, form: CommentForm | None = None, **fields) -> Co
 @bp.get("/<path:thread_key>")
 def show(thread_key: str) -> Response:
     """The widget page; for htmx the comment list, or the next page of it."""
-    thread = _thread_for_reading(thread_key)
+    thread = thread_for_reading(thread_key)
+    sort = parse_sort(request.args.get("sort"))
+    offset = parse_offset(request.args.get("offset"))
     if is_htmx():
-        sort = parse_sort(request.args.get("sort"))
-        offset = parse_offset(request.args.get("offset"))
-        response = widget_response(comment_list(thread, sort, offset, fragment=offset > 0))
-        return response
+        return widget_response(comment_list(thread, sort, offset, fragment=offset > 0))
+    posted, reply = request.args.get("posted"), request.args.get("reply")
+    if not posted and not reply and not may_have_own(thread.id, current_voter().key):
+        return shared_page(thread, sort, offset)
     notices = []
-    if request.args.get("posted"):
+    if posted:
         notices.append(
             Notice("success", _("Thank you! Your comment will appear after moderation."))
         )
-    screen = _screen(
-        thread, notices=notices, reply_to=_reply_target(thread, request.args.get("reply"))
-    )
+    screen = _screen(thread, notices=notices, reply_to=reply_target(thread, reply))
     return render_page(screen)
 
 
@@ -155,7 +91,7 @@ def reply_form(thread_key: str) -> Response:
     thread = existing_thread(thread_key)
     if not is_htmx():
         return redirect(url_for(".show", thread_key=thread.key, reply=request.args.get("reply")))
-    screen = _screen(thread, reply_to=_reply_target(thread, request.args.get("reply")))
+    screen = _screen(thread, reply_to=reply_target(thread, request.args.get("reply")))
     return render_form(screen)
 
 
@@ -165,32 +101,42 @@ def post(thread_key: str) -> Response:
     thread = existing_thread(thread_key)
     voter = current_voter()
     form = CommentForm()
-    reply_to = _reply_target(thread, form.parent.data) if form.parent.data else None
+    reply_to = reply_target(thread, form.parent.data) if form.parent.data else None
 
-    def refusal(status: int, message: str | None = None) -> Response:
+    def refusal(status: int, outcome: str, message: str | None = None) -> Response:
+        count_comment(outcome)
         notices = [Notice("error", message)] if message else []
         screen = _screen(thread, form, notices=notices, reply_to=reply_to)
         return render_form(screen, status)
 
     if not request_is_same_origin() or not comment_token_valid(form.token.data, thread.id):
         return refusal(
-            403, _("The form has expired or came from another site. Please send it again.")
+            403,
+            "forbidden",
+            _("The form has expired or came from another site. Please send it again."),
         )
     if form.is_bot:
-        return refusal(400, _("The comment was not accepted: it looks like automated spam."))
+        return refusal(
+            400, "honeypot", _("The comment was not accepted: it looks like automated spam.")
+        )
     if not form.validate():
-        return refusal(422)
+        return refusal(422, "invalid")
     outcome = post_comment(thread, voter, form.name.data, form.text.data, form.parent.data)
     if outcome.kind == "no_parent":
-        return refusal(422, _("The comment you are replying to is no longer available."))
+        return refusal(
+            422, "no_parent", _("The comment you are replying to is no longer available.")
+        )
     if outcome.kind == "banned":
         return refusal(
-            403, _("You cannot post comments: the moderators have restricted your access.")
+            403,
+            "banned",
+            _("You cannot post comments: the moderators have restricted your access."),
         )
     if outcome.kind == "limited":
         minutes = max(1, (outcome.retry_after + 59) // 60)
         response = refusal(
             429,
+            "limited",
             ngettext(
                 "You are posting too often. Please try again in %(num)d minute.",
                 "You are posting too often. Please try again in %(num)d minutes.",
@@ -200,7 +146,12 @@ def post(thread_key: str) -> Response:
         response.headers["Retry-After"] = str(outcome.retry_after)
         return response
     if outcome.kind == "unavailable":
-        return refusal(503, _("Your comment was not saved: the service is busy. Please try again."))
+        return refusal(
+            503,
+            "unavailable",
+            _("Your comment was not saved: the service is busy. Please try again."),
+        )
+    count_comment("accepted")
     if not is_htmx():
         return redirect(
             url_for(".show", thread_key=thread.key, posted=1, _anchor="own-comments"), code=303
@@ -210,16 +161,28 @@ def post(thread_key: str) -> Response:
     return render_form(_screen(thread, kept, notices=notices), with_own=True)
 
 
+def _unchanged() -> Response:
+    response = Response(status=204)
+    response.headers["Cache-Control"] = "public, max-age=2"
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
 @bp.get("/<path:thread_key>/-/updates")
 def updates(thread_key: str) -> Response:
-    """The new-comments notice; 204 while the reader already shows the current version."""
+    """The new-comments notice; 204 while the reader already shows the current version.
+
+    The notice's URL names the thread's id too (``t``), so an unchanged thread is
+    answered from Redis alone; a wrong id can only cost the asker a 204.
+    """
+    shown = request.args.get("v")
+    thread_id = request.args.get("t", type=int)
+    if thread_id is not None and shown is not None and thread_version(thread_id) == shown:
+        return _unchanged()
     thread = existing_thread(thread_key)
     current = thread_version(thread.id)
-    if current is not None and current == request.args.get("v"):
-        response = Response(status=204)
-        response.headers["Cache-Control"] = "public, max-age=2"
-        response.headers["Vary"] = "HX-Request"
-        return response
+    if current is not None and current == shown:
+        return _unchanged()
     sort = parse_sort(request.args.get("sort"))
     if not is_htmx():
         return redirect(url_for(".show", thread_key=thread.key, sort=sort))

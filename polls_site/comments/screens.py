@@ -65,7 +65,7 @@ def is_htmx() -> bool:
 
 
 def list_cache_key(thread_id: int) -> str:
-    """The Redis hash holding a thread's rendered comment lists."""
+    """The Redis hash holding a thread's rendered comment lists and shared pages."""
     return rkey("html", "thread", thread_id)
 
 
@@ -107,6 +107,25 @@ def widget_response(body: str, status: int = 200) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     ensure_voter_cookie(response)
     return response
+
+
+def shared_page(thread: ThreadInfo, sort: str, offset: int) -> Response:
+    """The page as every reader with no comments of their own sees it, once per version.
+
+    Its form token is shared for a few seconds too, like the poll form's: the token
+    is not a secret, the Origin check is what stops cross-site posts.
+    """
+    version = thread_version(thread.id)
+
+    def render() -> str:
+        screen = CommentsScreen(thread, sort, offset, form=CommentForm(formdata=None))
+        screen.comment_list = comment_list(thread, sort, offset, fragment=False)
+        return render_template("comments/widget.html", screen=screen)
+
+    if version is None:
+        return widget_response(render())
+    field_name = variant("page", version, sort, offset, local_day())
+    return widget_response(cached_html(list_cache_key(thread.id), field_name, render))
 
 
 def render_page(screen: CommentsScreen, status: int = 200) -> Response:

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, request
 from redis.exceptions import RedisError
-from rq import Retry
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db, task_queue
+from ..extensions import db, redis_client, rkey
 from ..models import Ban, Comment, CommentStatus, utcnow
+from ..moderation_tasks import enqueue_moderation
 from ..voters import Voter, client_ip, ip_hash
 from .limits import admit_comment
 from .render import render_comment_html
@@ -23,7 +23,8 @@ from .threads import ThreadInfo
 
 log = logging.getLogger(__name__)
 
-MODERATE_JOB = "polls_site.moderation_tasks.moderate_comment"
+# How long Redis remembers that a reader has written in a thread (see may_have_own).
+AUTHOR_MARK_SECONDS = 90 * 24 * 3600
 # Statuses an author still sees of their own comments; "review" waits for a person.
 OWN_VISIBLE = (CommentStatus.PENDING, CommentStatus.REVIEW, CommentStatus.APPROVED)
 WAITING = (CommentStatus.PENDING, CommentStatus.REVIEW)
@@ -80,22 +81,28 @@ def is_banned(voter_key: str, hashed_ip: str, now: datetime) -> bool:
     )
 
 
-def enqueue_moderation(comment_id: int, revision: int) -> None:
-    """Ask the worker to moderate the comment; if Redis is down it stays pending, not lost.
+def author_mark_key(thread_id: int, voter_key: str) -> str:
+    """The Redis key saying that ``voter_key`` has written in thread ``thread_id``."""
+    return rkey("commented", thread_id, voter_key)
 
-    The job id names the revision, so an edit gets a job of its own even while the job
-    for the first version is still queued.
+
+def may_have_own(thread_id: int, voter_key: str) -> bool:
+    """False when Redis knows this reader has never written here (most readers).
+
+    Lets a reader's page skip the own-comments query and be served from the shared
+    cache. Without Redis the database is asked.
     """
-    prefix = current_app.config["REDIS_KEY_PREFIX"].replace(":", "-")
     try:
-        task_queue().enqueue(
-            MODERATE_JOB,
-            comment_id,
-            job_id=f"{prefix}moderate-{comment_id}-{revision}",
-            retry=Retry(max=3, interval=[5, 30, 120]),
-        )
+        return bool(redis_client().exists(author_mark_key(thread_id, voter_key)))
+    except RedisError:
+        return True
+
+
+def _mark_author(thread_id: int, voter_key: str) -> None:
+    try:
+        redis_client().set(author_mark_key(thread_id, voter_key), 1, ex=AUTHOR_MARK_SECONDS)
     except RedisError as exc:
-        log.warning("moderation of comment %s not enqueued, it stays pending: %s", comment_id, exc)
+        log.warning("author mark not stored (their own view may miss this comment): %s", exc)
 
 
 def _parent_ok(thread: ThreadInfo, parent_id: int, voter: Voter) -> bool:
@@ -139,7 +146,8 @@ def post_comment(
         db.session.rollback()
         log.exception("comment for thread %s not stored", thread.id)
         return PostOutcome("unavailable")
-    enqueue_moderation(comment.id, comment.revision)
+    _mark_author(thread.id, voter.key)
+    enqueue_moderation(comment.id)
     return PostOutcome("accepted", comment_id=comment.id)
 
 
@@ -176,7 +184,7 @@ def edit_comment(comment: Comment, thread: ThreadInfo, text: str) -> bool:
         db.session.rollback()
         return False
     thread_changed(thread.id, thread.key)
-    enqueue_moderation(comment.id, comment.revision)
+    enqueue_moderation(comment.id)
     return True
 
 
@@ -198,6 +206,8 @@ def own_comments(thread: ThreadInfo, voter: Voter) -> list[OwnComment]:
     That is every comment still awaiting moderation, and approved ones while they may
     still be edited or deleted. Nobody else is ever shown these.
     """
+    if not may_have_own(thread.id, voter.key):
+        return []
     now = utcnow()
     window_start = now - timedelta(minutes=current_app.config["COMMENT_EDIT_MINUTES"])
     comments = db.session.scalars(

@@ -6,7 +6,6 @@ comment list is cached per version, so an unchanged thread costs a Redis read.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,8 +19,6 @@ from ..near_cache import near_cache
 from .status import thread_version_key
 from .tree import CommentRow
 
-log = logging.getLogger(__name__)
-
 MAX_TITLE_LENGTH = 300
 MAX_URL_LENGTH = 1000
 
@@ -34,11 +31,10 @@ class ThreadInfo:
     key: str
     title: str
     url: str
-    comment_count: int
 
 
 def _info(thread: Thread) -> ThreadInfo:
-    return ThreadInfo(thread.id, thread.key, thread.title, thread.url, thread.comment_count)
+    return ThreadInfo(thread.id, thread.key, thread.title, thread.url)
 
 
 def find_thread(key: str) -> ThreadInfo | None:

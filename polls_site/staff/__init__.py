@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response
 from flask_babel import format_datetime
@@ -40,6 +41,12 @@ def _staff_helpers() -> dict:
         "pending_count": pending_count,
         "status_label": status_label,
     }
+
+
+@bp.app_template_filter("http_url")
+def _http_url(value: str | None) -> str:
+    # Thread URLs come from the embedding page: only web links become hrefs.
+    return value if value and urlsplit(value).scheme in {"http", "https"} else ""
 
 
 @bp.app_template_filter("staff_time")

@@ -12,6 +12,7 @@ from ..models import Role, StaffUser
 from . import bp
 from .auth import current_staff, hash_password, staff_required
 from .forms import NewStaffForm, RoleForm
+from .login import normalize_username
 
 
 def create_staff_user(username: str, password: str, role: Role) -> StaffUser:
@@ -48,8 +49,6 @@ def accounts() -> Response:
 @staff_required(Role.ADMIN)
 def add_account() -> Response:
     """Add a staff member."""
-    from .login import normalize_username
-
     form = NewStaffForm()
     if not form.validate():
         return _page(form, 400)

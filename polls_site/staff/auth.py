@@ -16,6 +16,7 @@ import secrets
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, g, redirect, request, session, url_for
 from redis.exceptions import RedisError
@@ -129,16 +130,19 @@ def safe_next(target: str | None) -> str:
 
 
 def _to_login() -> Response:
-    # A GET comes back to the same page after login; a form post to where it came from
-    # is not replayed, so it comes back to the queue.
+    # A GET comes back to the same page after login; a form post is not replayed, so it
+    # comes back to the queue.
     target = request.full_path.rstrip("?") if request.method == "GET" else None
-    login_url = url_for("staff.login", next=target)
     if request.headers.get("HX-Request") == "true":
-        # htmx would follow a redirect and swap the login page into a table row.
+        # htmx would follow a redirect and swap the login page into a table row; and
+        # after login the moderator wants the page, not the fragment it was polling.
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        target = f"{page.path}?{page.query}" if page.query else page.path
         response = Response(status=401)
+        login_url = url_for("staff.login", next=target or None)
         response.headers["HX-Redirect"] = login_url
         return response
-    return redirect(login_url, code=303)
+    return redirect(url_for("staff.login", next=target), code=303)
 
 
 def staff_required(role: Role) -> Callable[[F], F]:

@@ -65,6 +65,9 @@ def login() -> Response:
 @staff_required(Role.MODERATOR)
 def logout() -> Response:
     """End the session (the cookie is revoked, not only forgotten)."""
+    user = current_staff()
+    audit.record("staff.logout", "staff", user.id, staff=user)
+    db.session.commit()
     log_out()
     return redirect(url_for("staff.login"), code=303)
 

@@ -116,6 +116,7 @@ def decide(
             before=before,
             after={"status": target.value},
             reason=reason or None,
+            staff=staff,
         )
         db.session.commit()
     except StaleDataError:
@@ -206,6 +207,7 @@ def ban_author(
                 "remove_all": request.remove_all,
             },
             reason=request.reason or None,
+            staff=staff,
         )
         for target in targets:
             new_status = S.HIDDEN if target.status == S.APPROVED else S.REJECTED
@@ -221,6 +223,7 @@ def ban_author(
                 before=before,
                 after={"status": new_status.value},
                 reason=reason,
+                staff=staff,
             )
             changed_threads[target.thread_id] = target.thread.key
             removed.append(target.id)

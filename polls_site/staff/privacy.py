@@ -54,7 +54,8 @@ class Commenter:
         if self.ip_hash:
             query = query.where(Comment.ip_hash == self.ip_hash)
         if self.name:
-            query = query.where(sa.func.lower(Comment.author_name) == self.name.lower())
+            # Exactly as written: SQLite cannot fold the case of Cyrillic names.
+            query = query.where(Comment.author_name == self.name)
         return query
 
 

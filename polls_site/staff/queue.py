@@ -9,6 +9,7 @@ from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..automod import describe_reason
 from ..models import Comment, Role
 from . import bp
 from .auth import current_staff, staff_required
@@ -24,7 +25,6 @@ from .moderation import (
     status_label,
     thread_choices,
 )
-from .reasons import describe
 from .search import PUBLISHED_STATUSES, QUEUE_STATUSES, Filters, find_comments, known_rules
 from .views import back, is_htmx
 
@@ -47,7 +47,7 @@ def _rows(comments: list[Comment]) -> list[Row]:
         Row(
             comment=c,
             text=highlight(c.text, c.reasons or []),
-            reasons=[describe(r) for r in c.reasons or []],
+            reasons=[describe_reason(r) for r in c.reasons or []],
             history=history.get(c.voter_key, {"approved": 0, "rejected": 0}),
             actions=actions_for(c.status),
         )

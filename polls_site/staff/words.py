@@ -1,4 +1,8 @@
-"""The auto-moderator's word lists and thresholds, edited by staff (every change audit-logged)."""
+"""The auto-moderator's word lists and thresholds, edited by staff, and the "test this text" box.
+
+Every change is audit-logged and followed by `automod.rules_changed()`, so the workers and
+web processes reload the rules.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,16 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import audit
+from .. import audit, automod
 from ..extensions import db
 from ..models import ModerationSetting, ModerationWord, Role, WordKind
+from ..wordmatch import normalize_pattern
 from . import bp
-from .auth import staff_required
+from .auth import current_staff, has_role, staff_required
+from .highlight import highlight
 
 MAX_PATTERN = 100
+MAX_TEST_TEXT = 5000
 
 
 def clean_pattern(raw: str) -> str:
@@ -20,14 +27,27 @@ def clean_pattern(raw: str) -> str:
     return " ".join(raw.split()).lower()
 
 
+def settings_in_force() -> list[tuple[str, object, str | None]]:
+    """(name, default, staff's value or None) for every setting the auto-moderator knows."""
+    query = sa.select(ModerationSetting.name, ModerationSetting.value)
+    stored = {name: value for name, value in db.session.execute(query)}
+    return [
+        (name, default, stored.get(name)) for name, default in automod.default_settings().items()
+    ]
+
+
 def _page(status: int = 200, **extra: object) -> Response:
     words = db.session.scalars(
         sa.select(ModerationWord).order_by(ModerationWord.kind, ModerationWord.pattern)
     ).all()
-    by_kind = {kind.value: [w for w in words if w.kind == kind] for kind in WordKind}
-    settings = db.session.scalars(sa.select(ModerationSetting).order_by(ModerationSetting.name))
     body = render_template(
-        "staff/words.html", by_kind=by_kind, settings=list(settings), kinds=list(WordKind), **extra
+        "staff/words.html",
+        by_kind={kind.value: [w for w in words if w.kind == kind] for kind in WordKind},
+        kinds=list(WordKind),
+        defaults=automod.default_words(),
+        settings=settings_in_force(),
+        can_set=has_role(current_staff(), Role.ADMIN),
+        **extra,
     )
     return Response(body, status=status)
 
@@ -39,11 +59,25 @@ def words() -> Response:
     return _page()
 
 
-def _changed() -> None:
-    # Tell the workers to reload their rules (wired to automod.rules_changed).
-    from .rules import rules_changed
+@bp.post("/words/test")
+@staff_required(Role.MODERATOR)
+def test_text() -> Response:
+    """What the rules in force decide for a text, and why (nothing is stored)."""
+    text = request.form.get("text", "")[:MAX_TEST_TEXT]
+    verdict = automod.evaluate(text, automod.load_rules()) if text.strip() else None
+    context = {
+        "text": text,
+        "verdict": verdict,
+        "marked": highlight(text, verdict.reasons) if verdict else "",
+        "described": [automod.describe_reason(r) for r in verdict.reasons] if verdict else [],
+    }
+    if request.headers.get("HX-Request") == "true":
+        return Response(render_template("staff/_verdict.html", **context))
+    return _page(**context)
 
-    rules_changed()
+
+def _back() -> Response:
+    return redirect(url_for("staff.words"), code=303)
 
 
 @bp.post("/words")
@@ -51,12 +85,24 @@ def _changed() -> None:
 def add_word() -> Response:
     """Add a pattern to one list."""
     kind = request.form.get("kind", "")
-    pattern = clean_pattern(request.form.get("pattern", ""))
     if kind not in {k.value for k in WordKind}:
         abort(400)
-    if not pattern or len(pattern) > MAX_PATTERN:
-        flash(_("A pattern is 1 to %(num)d characters long.", num=MAX_PATTERN), "error")
-        return redirect(url_for("staff.words"), code=303)
+    pattern = clean_pattern(request.form.get("pattern", ""))
+    try:
+        if len(pattern) > MAX_PATTERN:
+            raise ValueError(pattern)
+        normalize_pattern(pattern)
+    except ValueError:
+        flash(
+            _(
+                "“%(pattern)s” is not a word pattern: letters, spaces and * or ?, "
+                "up to %(num)d characters.",
+                pattern=pattern[:MAX_PATTERN],
+                num=MAX_PATTERN,
+            ),
+            "error",
+        )
+        return _back()
     exists = db.session.scalar(
         sa.select(ModerationWord.id).where(
             ModerationWord.kind == kind, ModerationWord.pattern == pattern
@@ -68,9 +114,9 @@ def add_word() -> Response:
         db.session.flush()
         audit.record("word.add", "word", word.id, after={"kind": kind, "pattern": pattern})
         db.session.commit()
-        _changed()
+        automod.rules_changed()
         flash(_("Added “%(pattern)s”.", pattern=pattern), "success")
-    return redirect(url_for("staff.words"), code=303)
+    return _back()
 
 
 @bp.post("/words/<int:word_id>/delete")
@@ -84,33 +130,38 @@ def delete_word(word_id: int) -> Response:
         )
         db.session.delete(word)
         db.session.commit()
-        _changed()
-    return redirect(url_for("staff.words"), code=303)
+        automod.rules_changed()
+    return _back()
 
 
 @bp.post("/settings")
 @staff_required(Role.ADMIN)
 def set_setting() -> Response:
     """Set one threshold or switch; an empty value goes back to the default."""
-    from .rules import setting_names, valid_setting
-
     name = request.form.get("name", "")
-    value = request.form.get("value", "").strip()
-    if name not in setting_names():
+    raw = request.form.get("value", "").strip()
+    if name not in automod.default_settings():
         abort(400)
     current = db.session.get(ModerationSetting, name)
     before = {"value": current.value} if current else None
-    if not value:
-        if current is not None:
-            db.session.delete(current)
-    elif not valid_setting(name, value):
-        flash(_("“%(value)s” is not a valid value for %(name)s.", value=value, name=name), "error")
-        return redirect(url_for("staff.words"), code=303)
-    elif current is None:
-        db.session.add(ModerationSetting(name=name, value=value))
+    if not raw:
+        if current is None:
+            return _back()
+        db.session.delete(current)
+        value = None
     else:
-        current.value = value
-    audit.record("setting.set", "setting", name, before=before, after={"value": value or None})
+        try:
+            value = str(automod.parse_setting(name, raw))
+        except ValueError:
+            flash(
+                _("“%(value)s” is not a valid value for %(name)s.", value=raw, name=name), "error"
+            )
+            return _back()
+        if current is None:
+            db.session.add(ModerationSetting(name=name, value=value))
+        else:
+            current.value = value
+    audit.record("setting.set", "setting", name, before=before, after={"value": value})
     db.session.commit()
-    _changed()
-    return redirect(url_for("staff.words"), code=303)
+    automod.rules_changed()
+    return _back()

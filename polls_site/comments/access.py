@@ -1,0 +1,89 @@
+"""Which thread a widget request addresses, and a clear refusal when it cannot have one."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, render_template, request
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import Comment, CommentStatus
+from ..voters import client_ip, ip_hash
+from .keys import may_open_thread, valid_thread_key
+from .limits import admit_thread_open
+from .screens import ReplyTarget, is_htmx
+from .threads import ThreadInfo, find_thread, open_thread
+
+
+def refuse(status: int, message: str) -> Response:
+    """An error page (a fragment for htmx) with a message that says what went wrong."""
+    template = "errors/_error.html" if is_htmx() else "errors/error.html"
+    response = Response(render_template(template, status=status, message=message), status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _checked_key(thread_key: str) -> None:
+    if not valid_thread_key(thread_key):
+        abort(
+            refuse(
+                400,
+                _(
+                    "This discussion address is not valid: use 1 to 200 lowercase Latin "
+                    "letters, digits, dots, dashes, underscores and slashes."
+                ),
+            )
+        )
+
+
+def existing_thread(thread_key: str) -> ThreadInfo:
+    """The thread for ``thread_key``; 400 for a malformed key, 404 for an unknown one."""
+    _checked_key(thread_key)
+    thread = find_thread(thread_key)
+    if thread is None:
+        abort(404)
+    return thread
+
+
+def thread_for_reading(thread_key: str) -> ThreadInfo:
+    """The thread for ``thread_key``, created on a first view from a portal page; else 400."""
+    _checked_key(thread_key)
+    thread = find_thread(thread_key)
+    if thread is not None:
+        return thread
+    page_url = request.args.get("url", "")
+    if not may_open_thread(
+        current_app.config["EMBED_ALLOWED_ORIGINS"],
+        referer=request.headers.get("Referer"),
+        origin=request.headers.get("Origin"),
+        page_url=page_url,
+    ):
+        abort(
+            refuse(
+                400,
+                _(
+                    "There is no such discussion yet. A discussion is opened only by an "
+                    "article page of the portal."
+                ),
+            )
+        )
+    admission = admit_thread_open(ip_hash(client_ip()))
+    if admission.verdict == "limited":
+        response = refuse(
+            429, _("Too many new discussions from your network. Please try again later.")
+        )
+        response.headers["Retry-After"] = str(admission.retry_after)
+        abort(response)
+    return open_thread(thread_key, request.args.get("title", ""), page_url)
+
+
+def reply_target(thread: ThreadInfo, value: str | int | None) -> ReplyTarget | None:
+    """The approved comment of this thread a reply form answers, if ``value`` names one."""
+    try:
+        comment = db.session.get(Comment, int(value)) if value else None
+    except (TypeError, ValueError):
+        return None
+    if comment is None or comment.thread_id != thread.id:
+        return None
+    if comment.status != CommentStatus.APPROVED:
+        return None
+    return ReplyTarget(comment.id, comment.author_name)
