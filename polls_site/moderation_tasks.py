@@ -18,7 +18,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from redis.exceptions import RedisError
-from rq import Retry
 from rq.exceptions import DuplicateJobError
 from rq.job import JobStatus
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,10 +25,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from .automod import APPROVE, REJECT, REVIEW, Context, Verdict, evaluate, load_rules
 from .comments.status import change_status, thread_changed
 from .extensions import db, task_queue
-from .logs import current_request_id
 from .metrics import count_moderation, timed_job
 from .models import Ban, Comment, CommentStatus, utcnow
-from .tasks import enqueue_periodic, job_fields
+from .tasks import enqueue_periodic, job_fields, job_options, site_job_id
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +46,6 @@ _STATUS = {
 _FINISHED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
-def _job_id(comment_id: int) -> str:
-    prefix = current_app.config["REDIS_KEY_PREFIX"].replace(":", "-")
-    return f"{prefix}moderate-{comment_id}"
-
-
 def enqueue_moderation(comment_id: int) -> bool:
     """Enqueue ``moderate_comment(comment_id)`` unless it already waits; False if Redis failed.
 
@@ -61,15 +54,8 @@ def enqueue_moderation(comment_id: int) -> bool:
     change and decides again).
     """
     queue = task_queue()
-    options = {
-        "job_id": _job_id(comment_id),
-        "unique": True,
-        "retry": Retry(max=3, interval=[1, 5, 15]),
-        "result_ttl": 0,
-        "failure_ttl": 7 * 24 * 3600,
-        "job_timeout": 60,
-        "meta": {"request_id": current_request_id()},
-    }
+    # One job per comment: an edit while it waits is read by that same job.
+    options = {**job_options(site_job_id(f"moderate-{comment_id}"), timeout=60), "unique": True}
     try:
         try:
             queue.enqueue(moderate_comment, comment_id, **options)

@@ -11,6 +11,7 @@ import logging
 import secrets
 import time
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -69,10 +70,29 @@ def job_fields(started: float) -> dict:
     return fields
 
 
+def site_job_id(name: str) -> str:
+    """A job id under this site's prefix, so that a site's jobs are findable in a shared Redis."""
+    return current_app.config["REDIS_KEY_PREFIX"].replace(":", "-") + name
+
+
 def _job_id(name: str) -> str:
-    # Unique per enqueue (see PENDING_TTL above); prefixed so a site's jobs are findable.
-    prefix = current_app.config["REDIS_KEY_PREFIX"].replace(":", "-")
-    return f"{prefix}{name}-{secrets.token_hex(4)}"
+    # Unique per enqueue (see PENDING_TTL above).
+    return site_job_id(f"{name}-{secrets.token_hex(4)}")
+
+
+def job_options(job_id: str, timeout: int) -> dict[str, Any]:
+    """How the app's event jobs are enqueued: retried, results dropped, failures kept a week.
+
+    The request id of the request that enqueued the job follows it into the worker's log.
+    """
+    return {
+        "job_id": job_id,
+        "retry": Retry(max=3, interval=[1, 5, 15]),
+        "result_ttl": 0,
+        "failure_ttl": 7 * 24 * 3600,
+        "job_timeout": timeout,
+        "meta": {"request_id": current_request_id()},
+    }
 
 
 def version_key(poll_id: int) -> str:
@@ -100,15 +120,7 @@ def request_recompute(poll_id: int) -> bool:
         )
         if wait_ms < 0:
             return True
-        options = {
-            "job_id": _job_id(f"recompute-{poll_id}"),
-            "retry": Retry(max=3, interval=[1, 5, 15]),
-            "result_ttl": 0,
-            "failure_ttl": 7 * 24 * 3600,
-            "job_timeout": 120,
-            # The vote's request id follows it into the worker's log line.
-            "meta": {"request_id": current_request_id()},
-        }
+        options = job_options(_job_id(f"recompute-{poll_id}"), timeout=120)
         try:
             if wait_ms == 0:
                 task_queue().enqueue(recompute_results, poll_id, **options)

@@ -125,24 +125,35 @@ def ensure_voter_cookie(response: Response) -> None:
         )
 
 
-def _token_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="widget-vote")
+def _token_serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"widget-{purpose}")
 
 
-def make_vote_token(poll_id: int) -> str:
-    """A signed, timestamped token for the vote form of ``poll_id``."""
-    return _token_serializer().dumps(poll_id)
+def make_form_token(purpose: str, target_id: int) -> str:
+    """A signed, timestamped token for a widget form ("vote" on a poll, "comment" on a thread).
+
+    Widget forms cannot rely on the session cookie (a cross-site iframe may never send it),
+    so each rendered form carries this token instead.
+    """
+    return _token_serializer(purpose).dumps(target_id)
 
 
-def vote_token_valid(token: str | None, poll_id: int) -> bool:
-    """True when ``token`` was made by us for ``poll_id`` and has not expired."""
+def form_token_valid(token: str | None, purpose: str, target_id: int) -> bool:
+    """True when ``token`` was made by us for ``purpose`` on ``target_id`` and has not expired."""
     if not token:
         return False
     try:
-        value = _token_serializer().loads(token, max_age=current_app.config["VOTE_TOKEN_MAX_AGE"])
+        value = _token_serializer(purpose).loads(
+            token, max_age=current_app.config["VOTE_TOKEN_MAX_AGE"]
+        )
     except BadSignature:
         return False
-    return value == poll_id
+    return value == target_id
+
+
+def widget_post_allowed(token: str | None, purpose: str, target_id: int) -> bool:
+    """A widget POST is ours: same-site by the browser's word, and with a valid form token."""
+    return request_is_same_origin() and form_token_valid(token, purpose, target_id)
 
 
 def request_is_same_origin() -> bool:

@@ -111,6 +111,13 @@ def test_each_validation_error_has_its_message_and_keeps_the_text(
     assert comment_rows(app) == []
 
 
+def test_control_characters(app: Flask, reader: Commenting) -> None:
+    make_thread(app)
+    assert reader.post(name="Ай\x00гуль\n\x07", text="стр\x00ока\nвторая\t!").status_code == 200
+    [comment] = comment_rows(app)
+    assert (comment.author_name, comment.text) == ("Айгуль", "строка\nвторая\t!")
+
+
 def test_exactly_3000_characters_and_an_80_character_name_are_fine(
     app: Flask, reader: Commenting
 ) -> None:

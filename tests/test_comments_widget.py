@@ -54,9 +54,19 @@ def test_first_view_from_the_portal_creates_the_thread(app: Flask, client: Flask
             "Бишкек – Астана",
             f"{PORTAL}/news/1.html",
         )
+    # A NUL in the portal's title or URL is dropped (PostgreSQL could not store it).
+    other = client.get(
+        "/w/comments/other",
+        query_string={"title": "А\x00Б", "url": f"{PORTAL}/x\x00"},
+        headers={"Referer": PORTAL + "/"},
+    )
+    assert other.status_code == 200
+    with app.app_context():
+        thread = db.session.scalar(sa.select(Thread).where(Thread.key == "other"))
+        assert (thread.title, thread.url) == ("АБ", f"{PORTAL}/x")
     # A second view finds it and creates nothing more.
     assert client.get(f"/w/comments/{KEY}", headers={"Referer": PORTAL + "/"}).status_code == 200
-    assert thread_keys(app) == [KEY]
+    assert sorted(thread_keys(app)) == [KEY, "other"]
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from polls_site.moderation_tasks import (
     reconcile_comments,
     request_comment_reconcile,
 )
+from polls_site.tasks import site_job_id
 from tests.conftest import drain_queue
 
 CLEAN = "Хорошая новость, давно пора было договориться о торговле."
@@ -159,7 +160,7 @@ def test_a_failed_job_is_replaced_by_a_fresh_one(app, thread_id) -> None:
     comment_id = add_comment(app, thread_id, CLEAN)
     with app.app_context():
         enqueue_moderation(comment_id)
-        job = task_queue().fetch_job(moderation_tasks._job_id(comment_id))
+        job = task_queue().fetch_job(site_job_id(f"moderate-{comment_id}"))
         task_queue().remove(job)
         job.set_status("failed")
         assert enqueue_moderation(comment_id)

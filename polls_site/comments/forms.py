@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -13,8 +14,18 @@ MAX_NAME = 80
 MAX_TEXT = 3000
 
 
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+# NUL cannot be stored (PostgreSQL refuses it) and no reader typed it; a name is one line
+# of visible text, so it loses every control character.
+_NUL = re.compile("\x00")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _clean_text(value: Any) -> Any:
+    return _NUL.sub("", value).strip() if isinstance(value, str) else value
+
+
+def _clean_name(value: Any) -> Any:
+    return _CONTROL.sub("", value).strip() if isinstance(value, str) else value
 
 
 def _parent_id(value: Any) -> int | None:
@@ -49,7 +60,7 @@ class EditForm(FlaskForm):
         csrf = False
 
     token = HiddenField()
-    text = TextAreaField(filters=[_strip])
+    text = TextAreaField(filters=[_clean_text])
 
     def validate_text(self, field: TextAreaField) -> None:
         """1–3000 characters once surrounding whitespace is gone."""
@@ -59,7 +70,7 @@ class EditForm(FlaskForm):
 class CommentForm(EditForm):
     """A new comment or a reply."""
 
-    name = StringField(filters=[_strip])
+    name = StringField(filters=[_clean_name])
     parent = HiddenField(filters=[_parent_id])
     # A field people never see (hidden by CSS, skipped by keyboard and screen readers);
     # form-filling bots fill it.

@@ -18,7 +18,7 @@ from flask_babel import ngettext
 from ..extensions import csrf, db
 from ..metrics import count_comment
 from ..models import Comment, CommentStatus
-from ..voters import current_voter, request_is_same_origin
+from ..voters import current_voter, widget_post_allowed
 from .access import existing_thread, refuse, reply_target, thread_for_reading
 from .dates import comment_date
 from .forms import CommentForm, EditForm
@@ -43,7 +43,6 @@ from .service import (
     post_comment,
 )
 from .threads import ThreadInfo, count_newer, thread_version
-from .tokens import comment_token_valid
 from .tree import parse_offset, parse_sort
 
 bp = Blueprint("comments", __name__, url_prefix="/w/comments")
@@ -109,7 +108,7 @@ def post(thread_key: str) -> Response:
         screen = _screen(thread, form, notices=notices, reply_to=reply_to)
         return render_form(screen, status)
 
-    if not request_is_same_origin() or not comment_token_valid(form.token.data, thread.id):
+    if not widget_post_allowed(form.token.data, "comment", thread.id):
         return refusal(
             403,
             "forbidden",
@@ -213,7 +212,7 @@ def like(thread_key: str, comment_id: int) -> Response:
     ):
         abort(404)
     token = request.form.get("token")
-    if not request_is_same_origin() or not comment_token_valid(token, thread.id):
+    if not widget_post_allowed(token, "comment", thread.id):
         return refuse(403, _("The form has expired or came from another site. Please reload."))
     counted, likes = add_like(comment.id, current_voter().key, thread)
     if not is_htmx():
@@ -257,7 +256,7 @@ def edit(thread_key: str, comment_id: int) -> Response:
     form = EditForm() if request.method == "POST" else EditForm(data={"text": comment.text})
     status, error = 200, None
     if request.method == "POST":
-        if not request_is_same_origin() or not comment_token_valid(form.token.data, thread.id):
+        if not widget_post_allowed(form.token.data, "comment", thread.id):
             status = 403
             error = _("The form has expired or came from another site. Please send it again.")
         elif form.validate():
@@ -286,9 +285,7 @@ def delete(thread_key: str, comment_id: int) -> Response:
     """Delete the reader's own comment while the edit window is open."""
     thread = existing_thread(thread_key)
     comment = _own_or_refuse(thread, comment_id)
-    if not request_is_same_origin() or not comment_token_valid(
-        request.form.get("token"), thread.id
-    ):
+    if not widget_post_allowed(request.form.get("token"), "comment", thread.id):
         return refuse(403, _("The form has expired or came from another site. Please reload."))
     if not delete_comment(comment, thread):
         return refuse(409, _("A moderator has just changed this comment. Please reload."))

@@ -15,12 +15,11 @@ from markupsafe import Markup
 from ..extensions import rkey
 from ..html_cache import cached_html, variant
 from ..models import utcnow
-from ..voters import ensure_voter_cookie
+from ..voters import ensure_voter_cookie, make_form_token
 from .dates import local_day
 from .forms import CommentForm
 from .service import OwnComment
 from .threads import ThreadInfo, approved_rows, thread_version
-from .tokens import make_comment_token
 from .tree import build_tree, page_of
 
 
@@ -56,7 +55,7 @@ class CommentsScreen:
     @property
     def token(self) -> str:
         """A fresh form token, made only when a form is actually rendered."""
-        return make_comment_token(self.thread.id)
+        return make_form_token("comment", self.thread.id)
 
 
 def is_htmx() -> bool:
@@ -90,7 +89,7 @@ def comment_list(thread: ThreadInfo, sort: str, offset: int, *, fragment: bool) 
             total=len(rows),
             latest_id=max((r.id for r in rows), default=0),
             version=version or "0",
-            token=make_comment_token(thread.id),
+            token=make_form_token("comment", thread.id),
             now=utcnow(),
         )
 

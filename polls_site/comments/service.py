@@ -178,12 +178,8 @@ def edit_comment(comment: Comment, thread: ThreadInfo, text: str) -> bool:
     comment.html = render_comment_html(text)
     comment.edited_at = utcnow()
     change_status(comment, CommentStatus.PENDING)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
+    if not _commit_change(thread):
         return False
-    thread_changed(thread.id, thread.key)
     enqueue_moderation(comment.id)
     return True
 
@@ -191,6 +187,11 @@ def edit_comment(comment: Comment, thread: ThreadInfo, text: str) -> bool:
 def delete_comment(comment: Comment, thread: ThreadInfo) -> bool:
     """Mark the comment deleted by its author; False on a concurrent moderator change."""
     change_status(comment, CommentStatus.DELETED)
+    return _commit_change(thread)
+
+
+def _commit_change(thread: ThreadInfo) -> bool:
+    # The author's change loses to a moderator's (or the worker's) that committed first.
     try:
         db.session.commit()
     except StaleDataError:

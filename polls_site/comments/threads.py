@@ -6,6 +6,7 @@ comment list is cached per version, so an unchanged thread costs a Redis read.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,8 @@ from ..near_cache import near_cache
 from .status import thread_version_key
 from .tree import CommentRow
 
+# The portal's title and URL arrive in the query string; NUL would not even store.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 MAX_TITLE_LENGTH = 300
 MAX_URL_LENGTH = 1000
 
@@ -50,7 +53,9 @@ def find_thread(key: str) -> ThreadInfo | None:
 def open_thread(key: str, title: str, url: str) -> ThreadInfo:
     """Create the thread for ``key`` (the caller has checked key and origin); race-safe."""
     thread = Thread(
-        key=key, title=title.strip()[:MAX_TITLE_LENGTH], url=url.strip()[:MAX_URL_LENGTH]
+        key=key,
+        title=_CONTROL.sub("", title).strip()[:MAX_TITLE_LENGTH],
+        url=_CONTROL.sub("", url).strip()[:MAX_URL_LENGTH],
     )
     db.session.add(thread)
     try:

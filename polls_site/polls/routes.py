@@ -17,9 +17,8 @@ from ..voters import (
     Voter,
     current_voter,
     ensure_voter_cookie,
-    make_vote_token,
-    request_is_same_origin,
-    vote_token_valid,
+    make_form_token,
+    widget_post_allowed,
 )
 from .forms import VoteForm
 from .service import (
@@ -62,7 +61,7 @@ class PollScreen:
     @property
     def token(self) -> str:
         """A fresh vote token, made only when the form is actually rendered."""
-        return make_vote_token(self.poll.id)
+        return make_form_token("vote", self.poll.id)
 
 
 def is_htmx() -> bool:
@@ -145,7 +144,7 @@ def vote(poll_id: int) -> Response:
         screen = _screen(poll, voter, notices=(Notice("error", message),), selected=selected)
         return _respond(screen, status)
 
-    if not request_is_same_origin() or not vote_token_valid(form.token.data, poll.id):
+    if not widget_post_allowed(form.token.data, "vote", poll.id):
         return refuse(
             403,
             "forbidden",
