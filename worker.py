@@ -3,8 +3,9 @@
 The worker runs RQ's scheduler (delayed recounts and job retries) and, unless
 bursting, a ticker that asks for a reconcile pass every RECONCILE_SECONDS (it
 catches up votes stored while Redis was down and rebuilds lost Redis state) and
-for the retention purge once a day, and re-enqueues the moderation of comments whose
-job was lost (left pending for over a minute).
+for the retention purge once a day, re-enqueues the moderation of comments whose
+job was lost (left pending for over a minute), and every SCHEDULE_SECONDS asks for a
+pass that opens and closes polls whose time has come.
 Jobs run in this process (RQ's SimpleWorker): a recount takes milliseconds,
 while forking a work-horse for each one cost ten times that.
 """
@@ -24,14 +25,21 @@ from rq.serializers import JSONSerializer
 from polls_site import create_app
 from polls_site.extensions import db, queue_name
 from polls_site.moderation_tasks import request_comment_reconcile
-from polls_site.tasks import reconcile_results, request_purge, request_reconcile
+from polls_site.tasks import (
+    reconcile_results,
+    request_purge,
+    request_reconcile,
+    request_schedule,
+)
 
 log = logging.getLogger("polls_site.worker")
 
 
 def _reconcile_ticker(app, stop: threading.Event) -> None:
+    tick = min(app.config["RECONCILE_SECONDS"] / 3, app.config["SCHEDULE_SECONDS"])
     with app.app_context():
-        while not stop.wait(app.config["RECONCILE_SECONDS"] / 3):
+        while not stop.wait(tick):
+            request_schedule()
             request_reconcile()
             request_comment_reconcile()
             request_purge()
@@ -59,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer)
         stop = threading.Event()
         if not args.burst:
+            request_schedule()
             request_reconcile()
             request_comment_reconcile()
             threading.Thread(target=_reconcile_ticker, args=(app, stop), daemon=True).start()

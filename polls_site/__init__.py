@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_security_headers(app)
 
     from .api.routes import bp as api_bp
+    from .archive.routes import bp as archive_bp
     from .comments.portal import bp as comments_portal_bp
     from .comments.routes import bp as comments_bp
     from .embed.routes import bp as embed_bp
@@ -65,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(comments_portal_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(embed_bp)
+    app.register_blueprint(archive_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(staff_bp)

@@ -23,6 +23,12 @@ DEFAULTS: dict[str, Any] = {
     "RESULTS_POLL_SECONDS": 10,
     # How often the worker reconciles snapshots that are older than their ballots.
     "RECONCILE_SECONDS": 30,
+    # How often the worker opens and closes polls whose opening or closing time has come.
+    "SCHEDULE_SECONDS": 5,
+    # How long rendered archive pages live in Redis (dropped at once when a poll changes).
+    "ARCHIVE_CACHE_SECONDS": 300,
+    # How many polls one page of the archive lists.
+    "ARCHIVE_PAGE_SIZE": 10,
     # How long the widget may use a cached copy of a poll and its options.
     "POLL_CACHE_SECONDS": 10,
     # How long a web process may reuse a poll's version, copy and HTML without asking Redis.
@@ -77,6 +83,9 @@ _INT_KEYS = {
     "VOTE_TOKEN_MAX_AGE",
     "RESULTS_POLL_SECONDS",
     "RECONCILE_SECONDS",
+    "SCHEDULE_SECONDS",
+    "ARCHIVE_CACHE_SECONDS",
+    "ARCHIVE_PAGE_SIZE",
     "TRUSTED_PROXY_COUNT",
     "POLL_CACHE_SECONDS",
     "IP_HASH_ROTATION_DAYS",

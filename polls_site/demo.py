@@ -185,7 +185,13 @@ def seed_demo() -> list[Poll]:
         if existing is not None:
             continue
         poll = Poll(
-            question=question, status=status, opens_at=opened, closes_at=closed, created_at=opened
+            question=question,
+            status=status,
+            opens_at=opened,
+            closes_at=closed,
+            created_at=opened,
+            # The portal's sidebar shows the open poll: data-poll="current" finds it.
+            current_section="main" if status == PollStatus.OPEN else None,
         )
         poll.options = [
             Option(text=text, position=position) for position, (text, _votes) in enumerate(options)

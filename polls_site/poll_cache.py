@@ -46,7 +46,10 @@ class PollInfo:
     multiple: bool
     max_choices: int
     results_visibility: str
-    options: tuple[OptionInfo, ...]
+    options: tuple[
+        OptionInfo, ...
+    ]  # visible options only: hidden ones are neither offered nor shown
+    min_sample: int = 0
 
     def voting_state(self, now: datetime | None = None) -> str:
         """Return "open", "not_open_yet" or "closed" (see models.voting_state)."""
@@ -69,7 +72,8 @@ class PollInfo:
             multiple=poll.multiple,
             max_choices=poll.max_choices,
             results_visibility=str(poll.results_visibility),
-            options=tuple(OptionInfo(o.id, o.text) for o in poll.options),
+            options=tuple(OptionInfo(o.id, o.text) for o in poll.options if not o.hidden),
+            min_sample=poll.min_sample,
         )
 
     def to_json(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from rq import Retry, get_current_job
 from sqlalchemy.exc import IntegrityError
 
 from . import ratelimit
+from .archive_cache import forget_archive
 from .extensions import db, lua_script, redis_client, rkey, task_queue
 from .logs import current_request_id
 from .metrics import timed_job
@@ -55,8 +56,11 @@ return wait
 
 _PUBLISH_VERSION = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
-if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1
+if tonumber(ARGV[1]) > current then
+  redis.call('SET', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
 """
 
 
@@ -101,11 +105,17 @@ def version_key(poll_id: int) -> str:
 
 
 def publish_version(poll_id: int, version: int) -> None:
-    """Tell the request path about a new snapshot version (never moves backwards)."""
+    """Tell the request path about a new snapshot version (never moves backwards).
+
+    A version newer than the published one also drops the cached archive pages.
+    """
     try:
-        lua_script(_PUBLISH_VERSION)(keys=[version_key(poll_id)], args=[version])
+        newer = lua_script(_PUBLISH_VERSION)(keys=[version_key(poll_id)], args=[version])
     except RedisError as exc:
         log.warning("could not publish version %s of poll %s: %s", version, poll_id, exc)
+        return
+    if newer:
+        forget_archive()
 
 
 def request_recompute(poll_id: int) -> bool:
@@ -138,6 +148,18 @@ def request_recompute(poll_id: int) -> bool:
     return True
 
 
+def counted_ballot(closes_at: datetime | None) -> sa.ColumnElement[bool]:
+    """The SQL condition for a ballot that counts: not voided, and cast before the close.
+
+    A closed poll's results are frozen at its closing time: a ballot stored later
+    (by a web process still holding the poll as open) is never counted.
+    """
+    condition = Ballot.voided_at.is_(None)
+    if closes_at is not None:
+        condition = sa.and_(condition, Ballot.created_at < closes_at)
+    return condition
+
+
 def compute_snapshot(poll_id: int) -> ResultSnapshot | None:
     """Recount ``poll_id`` from its ballots and store the snapshot; None if the poll is gone.
 
@@ -164,9 +186,10 @@ def compute_snapshot(poll_id: int) -> ResultSnapshot | None:
     else:
         raise RuntimeError(f"could not lock the snapshot of poll {poll_id}")
 
+    closes_at = db.session.scalar(sa.select(Poll.closes_at).where(Poll.id == poll_id))
     voters, last_id = db.session.execute(
         sa.select(sa.func.count(Ballot.id), sa.func.coalesce(sa.func.max(Ballot.id), 0)).where(
-            Ballot.poll_id == poll_id
+            Ballot.poll_id == poll_id, counted_ballot(closes_at)
         )
     ).one()
     # Count only ballots up to last_id so that counts and voters agree even if
@@ -174,17 +197,25 @@ def compute_snapshot(poll_id: int) -> ResultSnapshot | None:
     counts = dict(
         db.session.execute(
             sa.select(BallotChoice.option_id, sa.func.count())
-            .where(BallotChoice.poll_id == poll_id, BallotChoice.ballot_id <= last_id)
+            .join(Ballot, Ballot.id == BallotChoice.ballot_id)
+            .where(
+                BallotChoice.poll_id == poll_id,
+                BallotChoice.ballot_id <= last_id,
+                counted_ballot(closes_at),
+            )
             .group_by(BallotChoice.option_id)
         ).all()
     )
+    # Hidden options are out of the results: percentages are shares of the votes
+    # for the visible options, and the total counts only those votes.
     option_ids = list(
         db.session.scalars(
             sa.select(Option.id)
-            .where(Option.poll_id == poll_id)
+            .where(Option.poll_id == poll_id, Option.hidden.is_(False))
             .order_by(Option.position, Option.id)
         )
     )
+    counts = {option_id: counts.get(option_id, 0) for option_id in option_ids}
     rows = build_rows(option_ids, counts)
     snapshot = db.session.get(ResultSnapshot, poll_id, populate_existing=True)
     changed = (snapshot.rows, snapshot.voters, snapshot.last_ballot_id) != (rows, voters, last_id)
@@ -235,6 +266,11 @@ def stale_poll_ids() -> list[int]:
             Ballot.poll_id,
             sa.func.count(Ballot.id).label("voters"),
             sa.func.max(Ballot.id).label("last_id"),
+        )
+        .join(Poll, Poll.id == Ballot.poll_id)
+        .where(
+            Ballot.voided_at.is_(None),
+            sa.or_(Poll.closes_at.is_(None), Ballot.created_at < Poll.closes_at),
         )
         .group_by(Ballot.poll_id)
         .subquery()
@@ -322,8 +358,11 @@ def purge_expired_ip_hashes() -> int:
         try:
             ballots = db.session.execute(
                 sa.update(Ballot)
-                .where(Ballot.created_at < cutoff, Ballot.ip_hash.is_not(None))
-                .values(ip_hash=None)
+                .where(
+                    Ballot.created_at < cutoff,
+                    sa.or_(Ballot.ip_hash.is_not(None), Ballot.net_hash.is_not(None)),
+                )
+                .values(ip_hash=None, net_hash=None)
             ).rowcount
             # A bulk UPDATE leaves Comment.revision alone: a moderator's decision on the
             # same comment is not refused because its IP hash was purged meanwhile.
@@ -358,6 +397,13 @@ def enqueue_periodic(name: str, job, interval: int) -> bool:
 def request_reconcile() -> bool:
     """Enqueue one reconcile pass per RECONCILE_SECONDS; False if Redis failed."""
     return enqueue_periodic("reconcile", reconcile_results, current_app.config["RECONCILE_SECONDS"])
+
+
+def request_schedule() -> bool:
+    """Enqueue one pass opening and closing due polls per SCHEDULE_SECONDS."""
+    from .lifecycle import run_schedule
+
+    return enqueue_periodic("schedule", run_schedule, current_app.config["SCHEDULE_SECONDS"])
 
 
 def request_purge() -> bool:

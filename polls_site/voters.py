@@ -58,6 +58,11 @@ def ip_hash(ip: str, now: float | None = None) -> str:
     return _keyed_hash(f"ip:{ip_hash_period(now)}", ip)
 
 
+def network_hash(ip: str, now: float | None = None) -> str:
+    """A keyed hash of the /24 or /64 network of ``ip`` (rotating like ``ip_hash``)."""
+    return ip_hash(network_prefix(ip), now)
+
+
 def network_prefix(ip: str) -> str:
     """The /24 (IPv4) or /64 (IPv6) network an address belongs to."""
     try:
@@ -138,17 +143,25 @@ def make_form_token(purpose: str, target_id: int) -> str:
     return _token_serializer(purpose).dumps(target_id)
 
 
-def form_token_valid(token: str | None, purpose: str, target_id: int) -> bool:
-    """True when ``token`` was made by us for ``purpose`` on ``target_id`` and has not expired."""
+def form_token_age(token: str | None, purpose: str, target_id: int) -> float | None:
+    """Seconds since ``token`` was made for ``purpose`` on ``target_id``; None if it is not
+    ours, is for something else, or has expired."""
     if not token:
-        return False
+        return None
     try:
-        value = _token_serializer(purpose).loads(
-            token, max_age=current_app.config["VOTE_TOKEN_MAX_AGE"]
+        value, made_at = _token_serializer(purpose).loads(
+            token, max_age=current_app.config["VOTE_TOKEN_MAX_AGE"], return_timestamp=True
         )
     except BadSignature:
-        return False
-    return value == target_id
+        return None
+    if value != target_id:
+        return None
+    return max(0.0, time.time() - made_at.timestamp())
+
+
+def form_token_valid(token: str | None, purpose: str, target_id: int) -> bool:
+    """True when ``token`` was made by us for ``purpose`` on ``target_id`` and has not expired."""
+    return form_token_age(token, purpose, target_id) is not None
 
 
 def widget_post_allowed(token: str | None, purpose: str, target_id: int) -> bool:

@@ -193,3 +193,15 @@ def test_poll_page_announces_its_oembed(client, poll_id: int) -> None:
     html = client.get(f"/w/poll/{poll_id}").get_data(as_text=True)
     assert '<link rel="alternate" type="application/json+oembed"' in html
     assert f"/oembed?url=http://localhost/w/poll/{poll_id}&amp;format=json" in html
+
+
+def test_current_poll_is_the_one_editors_marked(app: Flask, client) -> None:
+    marked = make_poll(app, question="marked", current_section="main")
+    make_poll(app, question="newer open", opens_at=utcnow())
+    assert client.get("/w/poll/current").headers["Location"] == f"/w/poll/{marked}"
+
+
+def test_oembed_for_an_archive_page(client, poll_id: int) -> None:
+    url = f"http://localhost/polls/{poll_id}"
+    data = client.get("/oembed", query_string={"url": url}).get_json()
+    assert f'<iframe src="http://localhost/w/poll/{poll_id}"' in data["html"]

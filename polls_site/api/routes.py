@@ -1,15 +1,18 @@
-"""Read-only JSON API: the poll list, each poll's results, comment counts for list pages."""
+"""Read-only JSON API: the poll list, each poll's results, comment counts for list pages,
+and the OpenAPI description of it all."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ..comments.counts import MAX_KEYS, comment_counts
 from ..comments.keys import valid_thread_key
 from ..extensions import db
+from ..lifecycle import current_poll_id, valid_section
 from ..models import Poll, PollStatus, ResultSnapshot
 from ..polls.service import get_public_poll, results_public, results_view
+from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -31,6 +34,24 @@ def polls() -> Response:
     )
 
 
+@bp.get("/polls/current")
+def current() -> tuple[Response, int] | Response:
+    """The id of a portal section's current poll (``?section=``, "main" by default)."""
+    section = request.args.get("section", "main")
+    if not valid_section(section):
+        return jsonify({"error": "bad_section"}), 400
+    poll_id = current_poll_id(section)
+    if poll_id is None:
+        return jsonify({"error": "no_current_poll", "section": section}), 404
+    return jsonify({"id": poll_id, "section": section})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document(url_for("pages.index", _external=True).rstrip("/")))
+
+
 @bp.get("/polls/<int:poll_id>/results")
 def results(poll_id: int) -> tuple[Response, int] | Response:
     """The latest snapshot of one poll, options in display order (by share)."""
@@ -50,7 +71,8 @@ def results(poll_id: int) -> tuple[Response, int] | Response:
                     "id": line.option_id,
                     "text": line.text,
                     "votes": line.votes,
-                    "percent": line.percent,
+                    # null below the poll's minimum sample, as the widget shows no share
+                    "percent": None if view.too_few else line.percent,
                 }
                 for line in view.lines
             ],

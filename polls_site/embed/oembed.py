@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from ..polls.service import get_public_poll
 
 # Endpoints whose pages show a single poll, and the URL argument holding its id.
-POLL_PAGE_ENDPOINTS = {"polls.show": "poll_id"}
+POLL_PAGE_ENDPOINTS = {"polls.show": "poll_id", "archive.show": "poll_id"}
 DEFAULT_WIDTH = 400
 DEFAULT_HEIGHT = 480
 MIN_SIZE = 200

@@ -16,6 +16,7 @@ from flask import (
 )
 from werkzeug.exceptions import NotFound
 
+from .. import lifecycle
 from ..extensions import db
 from ..models import Poll, PollStatus
 from .oembed import poll_embed, poll_id_for_url
@@ -26,13 +27,16 @@ bp = Blueprint("embed", __name__)
 # How long browsers and CDNs may keep embed.js and theme stylesheets.
 EMBED_JS_MAX_AGE = 3600
 THEME_CSS_MAX_AGE = 86400
+# The portal section whose current poll data-poll="current" shows (the sidebar).
+CURRENT_SECTION = "main"
 
 
 def current_poll_id() -> int | None:
-    """The poll the portal's sidebar shows: the newest open poll, else the newest published one.
-
-    Editors may later mark a poll as the current one; this is the one place to ask.
-    """
+    """The poll the portal's sidebar shows: the one editors marked as the current poll of
+    the "main" section, else the newest open poll, else the newest published one."""
+    marked = lifecycle.current_poll_id(CURRENT_SECTION)
+    if marked is not None:
+        return marked
     polls = db.session.scalars(
         sa.select(Poll)
         .where(Poll.status != PollStatus.DRAFT)

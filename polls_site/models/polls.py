@@ -42,6 +42,11 @@ class Poll(db.Model):
     multiple: Mapped[bool] = mapped_column(default=False)
     max_choices: Mapped[int] = mapped_column(default=1)
     results_visibility: Mapped[str] = mapped_column(sa.String(16), default=ResultsVisibility.ALWAYS)
+    # Below this many voters the widget says "too few votes" instead of percentages.
+    min_sample: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The portal section ("main", "sport", ...) that shows this poll as its current one;
+    # unique, so a section has at most one current poll (NULLs do not collide).
+    current_section: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     options: Mapped[list[Option]] = relationship(
@@ -51,6 +56,8 @@ class Poll(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name="poll_status_known"),
         sa.CheckConstraint("max_choices >= 1", name="poll_max_choices_positive"),
+        sa.CheckConstraint("min_sample >= 0", name="poll_min_sample_not_negative"),
+        sa.UniqueConstraint("current_section", name="one_current_poll_per_section"),
         sa.CheckConstraint(
             "results_visibility IN ('always', 'after_vote', 'after_close', 'never')",
             name="poll_results_visibility_known",
@@ -88,6 +95,9 @@ class Option(db.Model):
     poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(sa.String(300))
     position: Mapped[int] = mapped_column(default=0)
+    # Hidden options are left out of the vote form and of the results (an option
+    # with votes cannot be deleted, only hidden).
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     poll: Mapped[Poll] = relationship(back_populates="options")
 
@@ -103,7 +113,16 @@ class Ballot(db.Model):
     voter_key: Mapped[str] = mapped_column(sa.String(80))
     # Cleared (NULL) by the retention job after RETENTION_DAYS.
     ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # A keyed hash of the voter's /24 (IPv4) or /64 (IPv6) network, for spotting bursts
+    # from one network; cleared with ip_hash by the retention job.
+    net_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # Seconds between the rendering of the vote form and the vote (from the signed
+    # token; at least the real reading time, since a form may be shared for a while).
+    read_seconds: Mapped[float | None] = mapped_column(sa.Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Voided ballots stay (never deleted) but are not counted.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str | None] = mapped_column(sa.String(300))
 
     choices: Mapped[list[BallotChoice]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan"

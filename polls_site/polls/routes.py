@@ -17,6 +17,7 @@ from ..voters import (
     Voter,
     current_voter,
     ensure_voter_cookie,
+    form_token_age,
     make_form_token,
     widget_post_allowed,
 )
@@ -69,7 +70,7 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _screen(
+def screen_for(
     poll: PollInfo,
     voter: Voter,
     *,
@@ -78,6 +79,7 @@ def _screen(
     notices: tuple[Notice, ...] = (),
     selected: tuple[int, ...] = (),
 ) -> PollScreen:
+    """What ``voter`` sees of ``poll``: the form, the results, or why neither."""
     state = poll.voting_state()
     if own is None:
         own = own_ballot(poll.id, voter)
@@ -125,7 +127,7 @@ def _respond(screen: PollScreen, status: int = 200) -> Response:
 def show(poll_id: int) -> Response:
     """The widget page: the vote form, or the results for a reader who has voted."""
     poll = get_public_poll(poll_id)
-    screen = _screen(poll, current_voter(), want_results=request.args.get("view") == "results")
+    screen = screen_for(poll, current_voter(), want_results=request.args.get("view") == "results")
     if request.args.get("done") and screen.mode in {"results", "thanks"}:
         screen.notices = (Notice("success", _("Thank you! Your vote has been counted.")),)
     return _respond(screen)
@@ -141,7 +143,7 @@ def vote(poll_id: int) -> Response:
 
     def refuse(status: int, outcome: str, message: str) -> Response:
         count_vote(outcome)
-        screen = _screen(poll, voter, notices=(Notice("error", message),), selected=selected)
+        screen = screen_for(poll, voter, notices=(Notice("error", message),), selected=selected)
         return _respond(screen, status)
 
     if not widget_post_allowed(form.token.data, "vote", poll.id):
@@ -158,7 +160,9 @@ def vote(poll_id: int) -> Response:
     if not form.validate():
         return refuse(422, "invalid", form.option.errors[0])
 
-    outcome = cast_vote(poll, voter, form.option.data, utcnow())
+    # How long the form was shown: the analytics' "faster than a person reads" signal.
+    read_seconds = form_token_age(form.token.data, "vote", poll.id)
+    outcome = cast_vote(poll, voter, form.option.data, utcnow(), read_seconds=read_seconds)
     if outcome.kind == "duplicate":
         return refuse(409, "duplicate", _("You have already voted in this poll."))
     if outcome.kind == "limited":
@@ -193,7 +197,9 @@ def vote(poll_id: int) -> Response:
                 ),
             )
         )
-    screen = _screen(poll, voter, own=(outcome.ballot_id, outcome.chosen), notices=tuple(notices))
+    screen = screen_for(
+        poll, voter, own=(outcome.ballot_id, outcome.chosen), notices=tuple(notices)
+    )
     return _respond(screen)
 
 
@@ -208,7 +214,7 @@ def results(poll_id: int) -> Response:
         return response
     poll = get_public_poll(poll_id)
     if not is_htmx():
-        return _respond(_screen(poll, current_voter(), want_results=True))
+        return _respond(screen_for(poll, current_voter(), want_results=True))
     if results_public(poll):
 
         def render() -> str:

@@ -18,9 +18,11 @@ from ..near_cache import near_cache
 from ..poll_cache import PollInfo, load_poll
 from ..results import ResultRow, add_votes
 from ..tasks import request_recompute, version_key
-from ..voters import Voter, client_ip, ip_hash
+from ..voters import Voter, client_ip, ip_hash, network_hash
 
 log = logging.getLogger(__name__)
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class ResultsView:
     multiple: bool
     live: bool  # still open: the partial polls for newer versions
     computed_at: datetime | None
+    # Fewer voters than the poll's minimum sample: no percentages are shown.
+    too_few: bool = False
 
 
 @dataclass
@@ -59,6 +63,8 @@ class VoteOutcome:
 
 def get_public_poll(poll_id: int) -> PollInfo:
     """The poll with its options (cached), or 404 for unknown ids and drafts."""
+    if not 0 < poll_id <= MAX_ID:
+        abort(404)  # ids past the column's range would fail in the database, not miss
     poll = load_poll(poll_id)
     if poll is None or poll.status == PollStatus.DRAFT:
         abort(404)
@@ -160,6 +166,7 @@ def results_view(poll: PollInfo, own: tuple[int, list[int]] | None = None) -> Re
         multiple=poll.multiple,
         live=poll.voting_state() == "open",
         computed_at=snapshot.computed_at,
+        too_few=voters < poll.min_sample,
     )
 
 
@@ -176,8 +183,17 @@ def published_version(poll_id: int) -> str | None:
     return near_cache().get_or_load(("version", poll_id), load)
 
 
-def cast_vote(poll: PollInfo, voter: Voter, chosen: list[int], now: datetime) -> VoteOutcome:
-    """Store one ballot, or say why not. Never leaves half a ballot behind."""
+def cast_vote(
+    poll: PollInfo,
+    voter: Voter,
+    chosen: list[int],
+    now: datetime,
+    read_seconds: float | None = None,
+) -> VoteOutcome:
+    """Store one ballot, or say why not. Never leaves half a ballot behind.
+
+    ``read_seconds`` is how long the vote form had been rendered (for the analytics).
+    """
     hashed_ip = ip_hash(client_ip())
     admission = ratelimit.admit_vote(
         poll.id, voter.key, hashed_ip, ratelimit.dedupe_ttl(poll.closes_at, now)
@@ -192,7 +208,14 @@ def cast_vote(poll: PollInfo, voter: Voter, chosen: list[int], now: datetime) ->
     try:
         ballot_id = db.session.execute(
             sa.insert(Ballot)
-            .values(poll_id=poll.id, voter_key=voter.key, ip_hash=hashed_ip, created_at=now)
+            .values(
+                poll_id=poll.id,
+                voter_key=voter.key,
+                ip_hash=hashed_ip,
+                net_hash=network_hash(client_ip()),
+                read_seconds=read_seconds,
+                created_at=now,
+            )
             .returning(Ballot.id)
         ).scalar_one()
         db.session.execute(

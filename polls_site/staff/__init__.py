@@ -55,4 +55,14 @@ def _staff_time(value: datetime) -> str:
 
 
 # The views register themselves on ``bp``.
-from . import accounts, auditlog, jobs, login, privacy, queue, words  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    accounts,
+    auditlog,
+    jobs,
+    login,
+    poll_editor,
+    poll_results,
+    privacy,
+    queue,
+    words,
+)

@@ -1,0 +1,50 @@
+"""The public archive, "Все опросы": every published poll, and a page of its own for each."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from markupsafe import Markup
+
+from ..archive_cache import archive_html
+from ..polls.routes import screen_for
+from ..polls.service import get_public_poll, results_public
+from ..voters import current_voter, ensure_voter_cookie
+from .listing import archive_page, method_card
+
+bp = Blueprint("archive", __name__, url_prefix="/polls")
+
+
+@bp.get("/")
+def index() -> Response:
+    """One page of the archive, newest polls first."""
+    page = request.args.get("page", 1, type=int)
+
+    def render() -> str:
+        listing = archive_page(page, current_app.config["ARCHIVE_PAGE_SIZE"])
+        if listing is None:
+            abort(404)
+        return render_template("archive/index.html", listing=listing)
+
+    response = Response(archive_html(f"list:{page}", render))
+    response.headers["Cache-Control"] = "public, max-age=10"
+    return response
+
+
+@bp.get("/<int:poll_id>")
+def show(poll_id: int) -> Response:
+    """A poll's canonical page: the widget (votable while open) and, once closed, its method."""
+    poll = get_public_poll(poll_id)
+
+    def render_about() -> str:
+        # No counts for a poll whose results are not published.
+        closed = poll.voting_state() == "closed"
+        card = method_card(poll) if closed and results_public(poll) else None
+        return render_template("archive/_about.html", poll=poll, card=card)
+
+    about = Markup(archive_html(f"poll:{poll_id}", render_about))
+    screen = screen_for(poll, current_voter())
+    response = Response(render_template("archive/show.html", poll=poll, about=about, screen=screen))
+    response.headers["Vary"] = "HX-Request, Cookie"
+    response.headers["Cache-Control"] = "private, no-store"
+    ensure_voter_cookie(response)
+    return response
