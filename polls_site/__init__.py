@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from .converters import IdConverter
+from .embed.theme import init_theme
 from .embedded_redis import ensure_embedded_redis
 from .errors import init_errors
 from .extensions import LazySessionInterface, csrf, init_db, init_redis
@@ -18,6 +19,7 @@ from .logs import init_logging
 from .metrics import init_metrics
 from .near_cache import init_near_cache
 from .request_guard import init_request_guard
+from .security_headers import init_security_headers
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -47,14 +49,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_near_cache(app)
     csrf.init_app(app)
     init_i18n(app)
+    init_theme(app)
     init_errors(app)
     init_request_guard(app)
     init_metrics(app)
+    init_security_headers(app)
 
     from .api.routes import bp as api_bp
     from .archive.routes import bp as archive_bp
     from .comments.portal import bp as comments_portal_bp
     from .comments.routes import bp as comments_bp
+    from .embed.routes import bp as embed_bp
     from .health import bp as health_bp
     from .pages import bp as pages_bp
     from .polls.routes import bp as polls_bp
@@ -64,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(comments_bp)
     app.register_blueprint(comments_portal_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(embed_bp)
     app.register_blueprint(archive_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(health_bp)

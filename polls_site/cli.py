@@ -45,7 +45,11 @@ def seed_demo_command() -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--web-workers", default=2, show_default=True)
 def demo_command(host: str, port: int, web_workers: int) -> None:
-    """Create and seed the database, then run gunicorn and an RQ worker until Ctrl-C."""
+    """Seed the database, then run gunicorn, an RQ worker and the demo portal until Ctrl-C.
+
+    The portal (PORT+1) and the widgets (PORT) are on different sites, 127.0.0.1 and
+    localhost, so the widgets run as third-party iframes, as on the real portal.
+    """
     from .demo import seed_demo
     from .staff.commands import demo_accounts
 
@@ -61,6 +65,12 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     # The web processes and the worker must share this process's (embedded) Redis.
     env["REDIS_URL"] = current_app.config["REDIS_URL"]
     env["DATABASE_URL"] = current_app.config["DATABASE_URL"]
+    widget_origin, portal_origin = demo_origins(host, port)
+    allowed = list(current_app.config["EMBED_ALLOWED_ORIGINS"])
+    if portal_origin not in allowed:
+        allowed.append(portal_origin)
+    env["EMBED_ALLOWED_ORIGINS"] = ",".join(allowed)
+    portal_env = dict(env, PORTAL_WIDGET_ORIGIN=widget_origin)
     bin_dir = Path(sys.executable).parent
     children = [
         subprocess.Popen(
@@ -78,18 +88,32 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
             env=env,
         ),
         subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env),
+        subprocess.Popen(
+            [
+                str(bin_dir / "gunicorn"),
+                "-w",
+                "1",
+                "-b",
+                f"{host}:{port + 1}",
+                "polls_site.demo_portal:create_portal_app()",
+            ],
+            cwd=ROOT,
+            env=portal_env,
+        ),
     ]
     url = f"http://{host}:{port}/"
     # Stop the same way on SIGTERM as on Ctrl-C, so the embedded Redis is stopped too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         _wait_until_up(url, children)
+        _wait_until_up(portal_origin + "/", children)
         click.secho(
-            f"\npolls_site is running: {url}  (poll widget: {url}w/poll/1, "
-            f"comments: {url}w/comments/bishkek-astana-dialog)",
+            f"\npolls_site is running: {widget_origin}/  (poll widget: {widget_origin}/w/poll/1, "
+            f"comments: {widget_origin}/w/comments/bishkek-astana-dialog)",
             fg="green",
         )
-        click.echo(f"Staff area: {url}staff/login")
+        click.secho(f"Demo portal embedding the widgets: {portal_origin}/", fg="green")
+        click.echo(f"Staff area: {widget_origin}/staff/login")
         for username, role, password in accounts:
             click.echo(f"  {role:<10} user {username!r:<12} password {password!r}")
         click.echo("Press Ctrl-C to stop.\n")
@@ -106,6 +130,13 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def demo_origins(host: str, port: int) -> tuple[str, str]:
+    """(widget origin, portal origin) for the demo: two sites when serving on loopback."""
+    if host in {"127.0.0.1", "0.0.0.0", "localhost"}:
+        return f"http://localhost:{port}", f"http://127.0.0.1:{port + 1}"
+    return f"http://{host}:{port}", f"http://{host}:{port + 1}"
 
 
 def _wait_until_up(url: str, children: list[subprocess.Popen], timeout: float = 30) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, request
 from redis.exceptions import RedisError
 
+from .embed.theme import request_theme
 from .extensions import redis_client, rkey
 from .i18n import explicit_lang
 from .near_cache import near_cache
@@ -27,8 +28,12 @@ def page_key(kind: str, poll_id: int) -> str:
 
 
 def variant(*parts: object) -> str:
-    """A hash field for this request: the parts plus the language asked for (if any)."""
-    return ":".join([*map(str, parts), explicit_lang() or "-"])
+    """A hash field for this request: the parts, the language and theme asked for, the host.
+
+    Each changes the rendered HTML: links carry the language and theme on, <body> shows
+    the theme, and the page's oEmbed link names the host it was asked through.
+    """
+    return ":".join([*map(str, parts), explicit_lang() or "-", request_theme().key, request.host])
 
 
 def cached_html(key: str, field: str, render: Callable[[], str]) -> str:

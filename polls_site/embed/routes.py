@@ -1,0 +1,92 @@
+"""What the portal uses to embed the widgets: embed.js, the current poll, themes, oEmbed."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    request,
+    send_from_directory,
+    url_for,
+)
+from werkzeug.exceptions import NotFound
+
+from .. import lifecycle
+from ..extensions import db
+from ..models import Poll, PollStatus
+from .oembed import poll_embed, poll_id_for_url
+from .theme import accent_css, parse_theme
+
+bp = Blueprint("embed", __name__)
+
+# How long browsers and CDNs may keep embed.js and theme stylesheets.
+EMBED_JS_MAX_AGE = 3600
+THEME_CSS_MAX_AGE = 86400
+# The portal section whose current poll data-poll="current" shows (the sidebar).
+CURRENT_SECTION = "main"
+
+
+def current_poll_id() -> int | None:
+    """The poll the portal's sidebar shows: the one editors marked as the current poll of
+    the "main" section, else the newest open poll, else the newest published one."""
+    marked = lifecycle.current_poll_id(CURRENT_SECTION)
+    if marked is not None:
+        return marked
+    polls = db.session.scalars(
+        sa.select(Poll)
+        .where(Poll.status != PollStatus.DRAFT)
+        .order_by(sa.func.coalesce(Poll.opens_at, Poll.created_at).desc(), Poll.id.desc())
+        .limit(50)
+    ).all()
+    open_polls = [p for p in polls if p.voting_state() == "open"]
+    chosen = (open_polls or polls or [None])[0]
+    return chosen.id if chosen else None
+
+
+@bp.get("/embed.js")
+def embed_js() -> Response:
+    """The one script a portal includes: turns data-poll / data-comments divs into iframes."""
+    return send_from_directory(current_app.static_folder, "embed.js", max_age=EMBED_JS_MAX_AGE)
+
+
+@bp.get("/w/poll/current")
+def current_poll() -> Response:
+    """Redirect to the widget of the current poll (theme and language go along)."""
+    poll_id = current_poll_id()
+    if poll_id is None:
+        abort(404)
+    response = redirect(url_for("polls.show", poll_id=poll_id))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/w/theme.css")
+def theme_css() -> Response:
+    """The accent colour of a themed widget, as a stylesheet (the CSP allows no inline style)."""
+    theme = parse_theme(request.args)
+    if theme.accent is None:
+        abort(404)
+    response = Response(accent_css(theme), mimetype="text/css")
+    response.headers["Cache-Control"] = f"public, max-age={THEME_CSS_MAX_AGE}"
+    return response
+
+
+@bp.get("/oembed")
+def oembed() -> tuple[Response, int] | Response:
+    """oEmbed endpoint: JSON for one of our poll URLs; 404 for others, 501 for other formats."""
+    if request.args.get("format", "json") != "json":
+        return jsonify({"error": "only format=json is supported"}), 501
+    url = request.args.get("url", "")
+    poll_id = poll_id_for_url(url, request.host, request.scheme)
+    try:
+        if poll_id is None:
+            raise NotFound()
+        embed = poll_embed(poll_id, request.args.get("maxwidth"), request.args.get("maxheight"))
+    except NotFound:
+        return jsonify({"error": "not an embeddable URL of this site"}), 404
+    return jsonify(embed)
