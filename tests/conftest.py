@@ -32,6 +32,9 @@ from polls_site.models import Option, Poll, PollStatus, utcnow
 
 RUN_ID = secrets.token_hex(4)
 
+# The browser tests' fixtures (Chromium, a profile per test, a portal on another origin).
+pytest_plugins = ["tests.browser"]
+
 
 def _reachable(url: str) -> bool:
     try:

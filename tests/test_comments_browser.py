@@ -4,64 +4,25 @@ portal iframe; without JavaScript."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from polls_site.comments.status import change_status, thread_changed
 from polls_site.extensions import db
 from polls_site.models import Comment, CommentStatus, Thread
+from tests.browser import WAIT_MS, Portal
 from tests.comment_actions import KEY, make_thread
 from tests.live import LiveServer, live_factory_fixture  # noqa: F401 - fixtures
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, Portal
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 WORKER_WAIT_MS = 60_000
 SEND = "Отправить"
 WAITING = "на модерации"
-
-
-@pytest.fixture(scope="module", name="browser")
-def browser_fixture() -> Iterator[Browser]:
-    """One headless Chromium for the module (tests/test_browser.py skips without it)."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(name="portal")
-def portal_fixture() -> Iterator[Portal]:
-    """The portal: a real server on another origin, serving ``pages`` (see test_browser)."""
-    pages: dict[str, str] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
-            data = pages.get(self.path, "").encode()
-            self.send_response(200 if data else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Portal(f"http://127.0.0.1:{server.server_port}", pages)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

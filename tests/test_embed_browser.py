@@ -22,14 +22,11 @@ from polls_site.demo_portal import create_portal_app
 from polls_site.demo_portal.content import ARTICLE, NEWS
 from polls_site.extensions import db
 from polls_site.models import Comment, CommentStatus, Thread
+from tests.browser import WAIT_MS
 from tests.comment_actions import add_comment, make_thread
 from tests.conftest import TOKEN_RE, make_poll, option_ids
 from tests.live import LiveServer, ballot_count, free_port
 from tests.live import live_factory_fixture as live_factory_fixture  # noqa: F401 - fixture
-from tests.test_browser import WAIT_MS
-from tests.test_browser import browser as browser  # noqa: F401 - fixture
-from tests.test_browser import context as context  # noqa: F401 - fixture
-from tests.test_browser import page as page  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

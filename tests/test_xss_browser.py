@@ -12,12 +12,12 @@ comments per widget page, 50 per staff page, ten poll texts per poll).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 from polls_site.comments.render import render_comment_html
 from polls_site.extensions import db
@@ -35,13 +35,6 @@ from polls_site.models import (
 from tests.live import LiveServer, live_factory_fixture  # noqa: F401 - fixtures
 from tests.staff_helpers import PASSWORD, make_staff
 from tests.test_render_safety import parse
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-if not Path(CHROMIUM).exists() and os.environ.get("CI") != "true":
-    pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM}", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.slow]
 
@@ -135,14 +128,6 @@ class XssBrowser:
         hits = self.page.evaluate("window.__xss")
         assert hits == 0, f"a payload ran on {url}"
         assert self.dialogs == []
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
