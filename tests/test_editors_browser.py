@@ -17,13 +17,13 @@ from tests.live import (  # noqa: F401 - fixtures
 from tests.staff_helpers import PASSWORD, make_staff
 
 # Importing test_browser skips this module too when Chromium is missing.
-from tests.test_browser import THANKS, VOTE, browser, context  # noqa: F401 - fixtures
+from tests.test_browser import THANKS, VOTE
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
 @pytest.fixture
-def tab(context: BrowserContext) -> Page:  # noqa: F811 - the imported fixture
+def tab(context: BrowserContext) -> Page:
     """A page in a fresh browser profile."""
     return context.new_page()
 
