@@ -162,18 +162,23 @@ def ballot_count(app: Flask, poll_id: int) -> int:
         return count
 
 
-def seed_ballots(app: Flask, poll_id: int, options: list[int]) -> None:
-    """Store one ballot per entry of ``options`` and count them into a published snapshot."""
+def store_ballots(app: Flask, poll_id: int, options: list[int], tag: str = "seed") -> None:
+    """Store one ballot per entry of ``options`` (voters ``<tag>:<i>``) and enqueue a recount."""
     with app.app_context():
         for i, option in enumerate(options):
             ballot = Ballot(
-                poll_id=poll_id, voter_key=f"seed:{i}", ip_hash="seed", created_at=utcnow()
+                poll_id=poll_id, voter_key=f"{tag}:{i}", ip_hash=tag, created_at=utcnow()
             )
             ballot.choices = [BallotChoice(option_id=option, poll_id=poll_id)]
             db.session.add(ballot)
         db.session.commit()
         request_recompute(poll_id)
         db.session.remove()
+
+
+def seed_ballots(app: Flask, poll_id: int, options: list[int]) -> None:
+    """Store one ballot per entry of ``options`` and count them into a published snapshot."""
+    store_ballots(app, poll_id, options)
     drain_queue(app)
 
 

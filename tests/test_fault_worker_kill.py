@@ -32,13 +32,12 @@ from rq.serializers import JSONSerializer
 
 from polls_site import create_app
 from polls_site.extensions import db, task_queue
-from polls_site.models import Ballot, BallotChoice, Comment, CommentStatus, ResultSnapshot, utcnow
+from polls_site.models import Ballot, BallotChoice, Comment, CommentStatus, ResultSnapshot
 from polls_site.moderation_tasks import moderate_comment
-from polls_site.tasks import request_recompute
 from tests.comment_actions import Commenting, make_thread
 from tests.conftest import app_config, empty_tables, make_poll, option_ids
 from tests.faults import wait_for
-from tests.live import LiveServer, environment, seed_ballots
+from tests.live import LiveServer, environment, seed_ballots, store_ballots
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -210,19 +209,6 @@ def snapshot_counts(app, poll_id: int) -> dict[int, int]:
     return {r["option_id"]: r["votes"] for r in snapshot.rows if r["votes"]}
 
 
-def add_ballots(app, poll_id: int, options: list[int], tag: str) -> None:
-    with app.app_context():
-        for i, option in enumerate(options):
-            ballot = Ballot(
-                poll_id=poll_id, voter_key=f"{tag}:{i}", ip_hash="x", created_at=utcnow()
-            )
-            ballot.choices = [BallotChoice(option_id=option, poll_id=poll_id)]
-            db.session.add(ballot)
-        db.session.commit()
-        request_recompute(poll_id)
-        db.session.remove()
-
-
 def test_worker_killed_during_recounts_every_snapshot_equals_a_direct_count(host) -> None:
     app = host.app
     polls = [make_poll(app, question=f"Вопрос {i}") for i in range(3)]
@@ -231,7 +217,7 @@ def test_worker_killed_during_recounts_every_snapshot_equals_a_direct_count(host
         seed_ballots(app, poll_id, [a, b, b, c])
     for poll_id in polls:
         a, _b, c = option_ids(app, poll_id)
-        add_ballots(app, poll_id, [a, a, c] * 5, "late")
+        store_ballots(app, poll_id, [a, a, c] * 5, "late")
     held = polls[1]
 
     with holding_lock(app, "result_snapshots", held):

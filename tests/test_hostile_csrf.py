@@ -13,13 +13,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
-from werkzeug.routing import AnyConverter, IntegerConverter, Rule
+from werkzeug.routing import Rule
 
 from polls_site.extensions import csrf, db
 from polls_site.models import Ballot, Comment, CommentLike, CommentStatus, Role
 from tests.comment_actions import KEY, Commenting, add_comment, make_thread
 from tests.conftest import Voting, make_poll, option_ids
 from tests.staff_helpers import CSRF_RE, StaffClient, make_staff
+from tests.test_staff_access import sample_url
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Endpoint -> (token salt, status of every refusal). A csrf-exempt route missing here
@@ -52,20 +53,6 @@ def is_exempt(app: Flask, endpoint: str) -> bool:
         blueprint in csrf._exempt_blueprints
         or f"{view.__module__}.{view.__name__}" in csrf._exempt_views
     )
-
-
-def sample_url(app: Flask, rule: Rule) -> str:
-    """A URL that matches ``rule`` with made-up arguments."""
-    values: dict[str, object] = {}
-    for name, converter in rule._converters.items():
-        if isinstance(converter, IntegerConverter):
-            values[name] = 1
-        elif isinstance(converter, AnyConverter):
-            values[name] = sorted(converter.items)[0]
-        else:
-            values[name] = "x"
-    with app.test_request_context():
-        return rule.build(values)[1]
 
 
 def test_there_are_state_changing_routes_and_all_are_classified(app: Flask) -> None:
