@@ -265,7 +265,11 @@ def exact_phase(stack: Stack, votes: int, threads: int) -> dict[str, Any]:
 
 def run_benchmark(args: argparse.Namespace, report: Report) -> None:
     """Set everything up, measure, and tear everything down (also on failure)."""
-    limits = {"VOTE_LIMIT_IP_POLL": "100000000/600", "VOTE_LIMIT_IP": "100000000/600"}
+    limits = {
+        "VOTE_LIMIT_IP_POLL": "100000000/600",
+        "VOTE_LIMIT_IP": "100000000/600",
+        "VOTE_LIMIT_NET_POLL": "100000000/600",
+    }
     with Workspace(args.db, limits).opened(args.pg_admin_url) as ws:
         ws.flask("seed-demo")
         ws.worker()

@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     # Votes per client IP for one poll, and per client IP over all polls.
     "VOTE_LIMIT_IP_POLL": "30/600",
     "VOTE_LIMIT_IP": "120/600",
+    # New ballots per network (/24, or /48 for IPv6) per poll: cookie rotation over many
+    # addresses of one network. Generous, because an office or a carrier's NAT shares one.
+    "VOTE_LIMIT_NET_POLL": "300/600",
     # How long a per-render vote token stays valid.
     "VOTE_TOKEN_MAX_AGE": 12 * 3600,
     # How often an open poll's results partial asks for a newer version.
@@ -148,7 +151,13 @@ def finish(config: dict[str, Any]) -> None:
         # A server may have closed idle connections (restart, failover): test before use.
         engine_options = {"pool_pre_ping": True}
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
-    limits = ("VOTE_LIMIT_IP_POLL", "VOTE_LIMIT_IP", "COMMENT_LIMIT_IP", "COMMENT_LIMIT_VOTER")
+    limits = (
+        "VOTE_LIMIT_IP_POLL",
+        "VOTE_LIMIT_IP",
+        "VOTE_LIMIT_NET_POLL",
+        "COMMENT_LIMIT_IP",
+        "COMMENT_LIMIT_VOTER",
+    )
     for key in (*limits, "STAFF_LOGIN_LIMIT_IP", "STAFF_LOGIN_LIMIT_USER"):
         parse_limit(config[key])
     # The session cookie belongs to the staff area (first party; readers never get one).

@@ -14,9 +14,11 @@ from .extensions import lua_script, redis_client, rkey
 
 log = logging.getLogger(__name__)
 
-# Fixed windows: every attempt counts (duplicates too, so hammering one poll is
-# limited as well). The dedupe key is only taken when both windows allow the
-# attempt, so a refused burst does not burn the reader's one vote.
+# Fixed windows. The address windows count every attempt (duplicates too, so
+# hammering one poll is limited as well). The network window counts only new
+# ballots: otherwise one address hammering a poll would use up its neighbours'
+# allowance. The dedupe key is only taken when every window allows the attempt,
+# so a refused burst does not burn the reader's one vote.
 _ADMIT_VOTE = """
 local per_poll = redis.call('INCR', KEYS[1])
 if per_poll == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
@@ -24,7 +26,13 @@ local per_ip = redis.call('INCR', KEYS[2])
 if per_ip == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
 if per_poll > tonumber(ARGV[1]) then return {'limited', redis.call('TTL', KEYS[1])} end
 if per_ip > tonumber(ARGV[3]) then return {'limited', redis.call('TTL', KEYS[2])} end
-if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[5]) then return {'ok', 0} end
+if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[6]) then
+  return {'limited', redis.call('TTL', KEYS[4])}
+end
+if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[5]) then
+  if redis.call('INCR', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], ARGV[7]) end
+  return {'ok', 0}
+end
 return {'duplicate', 0}
 """
 
@@ -59,16 +67,31 @@ def dedupe_key(poll_id: int, voter_key: str) -> str:
     return rkey("voted", poll_id, voter_key)
 
 
-def admit_vote(poll_id: int, voter_key: str, ip_hash: str, ttl: int) -> Admission:
-    """Count the attempt against the IP limits and claim the voter's dedupe key."""
-    per_poll_count, per_poll_window = parse_limit(current_app.config["VOTE_LIMIT_IP_POLL"])
-    per_ip_count, per_ip_window = parse_limit(current_app.config["VOTE_LIMIT_IP"])
+def admit_vote(poll_id: int, voter_key: str, ip_hash: str, net_hash: str, ttl: int) -> Admission:
+    """Count the attempt against the address and network limits; claim the dedupe key.
+
+    ``ip_hash`` and ``net_hash`` are the keyed hashes the limits count under
+    (``voters.limit_hash`` and ``voters.network_limit_hash``).
+    """
+    config = current_app.config
+    per_poll_count, per_poll_window = parse_limit(config["VOTE_LIMIT_IP_POLL"])
+    per_ip_count, per_ip_window = parse_limit(config["VOTE_LIMIT_IP"])
+    per_net_count, per_net_window = parse_limit(config["VOTE_LIMIT_NET_POLL"])
     keys = [
         rkey("rl", "vote", poll_id, ip_hash),
         rkey("rl", "vote", ip_hash),
         dedupe_key(poll_id, voter_key),
+        rkey("rl", "vote-net", poll_id, net_hash),
     ]
-    args = [per_poll_count, per_poll_window, per_ip_count, per_ip_window, ttl]
+    args = [
+        per_poll_count,
+        per_poll_window,
+        per_ip_count,
+        per_ip_window,
+        ttl,
+        per_net_count,
+        per_net_window,
+    ]
     try:
         verdict, ttl = lua_script(_ADMIT_VOTE)(keys=keys, args=args)
     except RedisError as exc:

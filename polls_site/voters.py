@@ -81,13 +81,21 @@ def limit_hash(ip: str) -> str:
     return ip_hash(limit_subject(ip))
 
 
-def network_prefix(ip: str) -> str:
-    """The /24 (IPv4) or /64 (IPv6) network an address belongs to."""
+def network_limit_hash(ip: str) -> str:
+    """The keyed hash the per-network vote limit counts under: the /24, or an IPv6 /48.
+
+    An IPv6 /64 is one subscriber (see limit_subject); a /48 is the usual site.
+    """
+    return ip_hash(network_prefix(ip, ipv6_bits=48))
+
+
+def network_prefix(ip: str, ipv6_bits: int = 64) -> str:
+    """The /24 (IPv4) or /``ipv6_bits`` (IPv6) network an address belongs to."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return ip
-    bits = 24 if address.version == 4 else 64
+    bits = 24 if address.version == 4 else ipv6_bits
     return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
 
 

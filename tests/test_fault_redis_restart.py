@@ -88,6 +88,7 @@ def test_votes_before_during_and_after_a_redis_restart(
         RECONCILE_SECONDS=1,
         VOTE_LIMIT_IP_POLL="100000/600",
         VOTE_LIMIT_IP="100000/600",
+        VOTE_LIMIT_NET_POLL="100000/600",
     )
     app = server.app
     poll_id = make_poll(app)

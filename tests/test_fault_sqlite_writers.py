@@ -43,6 +43,7 @@ def test_votes_comments_moderation_and_readers_at_once(live_factory) -> None:
     server: LiveServer = live_factory(
         VOTE_LIMIT_IP_POLL="100000/600",
         VOTE_LIMIT_IP="100000/600",
+        VOTE_LIMIT_NET_POLL="100000/600",
         COMMENT_LIMIT_IP="100000/600",
         COMMENT_LIMIT_VOTER="100000/600",
     )

@@ -14,7 +14,7 @@ from polls_site.config import parse_limit
 from polls_site.extensions import db
 from polls_site.models import Ballot
 from polls_site.ratelimit import admit_vote
-from polls_site.voters import ip_hash
+from polls_site.voters import limit_hash, network_limit_hash
 from tests.conftest import Voting, make_poll, option_ids
 
 ATTEMPTS = 10_000
@@ -24,7 +24,7 @@ TTL = 3600
 def attempt(app: Flask, poll_id: int, voter: str, ip: str) -> str:
     """One vote attempt as cast_vote makes it: the Lua admission for (poll, voter, IP)."""
     with app.app_context():
-        return admit_vote(poll_id, voter, ip_hash(ip), TTL).verdict
+        return admit_vote(poll_id, voter, limit_hash(ip), network_limit_hash(ip), TTL).verdict
 
 
 def test_one_ip_rotating_cookies_on_one_poll_gets_exactly_the_per_poll_limit(app) -> None:
@@ -48,7 +48,8 @@ def test_one_cookie_votes_once_however_often_it_tries(app) -> None:
     assert verdicts["ok"] + verdicts["duplicate"] + verdicts["limited"] == 2000
 
 
-def test_a_slash_24_is_limited_per_address(app) -> None:
+def test_a_slash_24_with_rotating_cookies_gets_exactly_the_network_limit(app) -> None:
+    per_net, _ = parse_limit(app.config["VOTE_LIMIT_NET_POLL"])
     per_poll, _ = parse_limit(app.config["VOTE_LIMIT_IP_POLL"])
     network = list(ipaddress.ip_network("203.0.113.0/24"))
     admitted: Counter[str] = Counter()
@@ -56,9 +57,32 @@ def test_a_slash_24_is_limited_per_address(app) -> None:
         ip = str(network[i % 256])
         if attempt(app, 2, f"c:rotating-{i}", ip) == "ok":
             admitted[ip] += 1
-    # 10,000 attempts over 256 addresses: 39 or 40 each, every address stops at the limit.
-    assert set(admitted.values()) == {per_poll}
-    assert sum(admitted.values()) == 256 * per_poll
+    assert sum(admitted.values()) == per_net
+    assert max(admitted.values()) <= per_poll
+    # The next /24 has its own allowance, and so has the same /24 on another poll.
+    assert attempt(app, 2, "c:neighbour", "203.0.114.1") == "ok"
+    assert attempt(app, 3, "c:other-poll", "203.0.113.1") == "ok"
+
+
+def test_one_noisy_address_does_not_use_up_its_networks_allowance(app) -> None:
+    per_net, _ = parse_limit(app.config["VOTE_LIMIT_NET_POLL"])
+    per_poll, _ = parse_limit(app.config["VOTE_LIMIT_IP_POLL"])
+    noisy = Counter(attempt(app, 4, f"c:noisy-{i}", "192.0.2.200") for i in range(ATTEMPTS))
+    assert noisy == {"ok": per_poll, "limited": ATTEMPTS - per_poll}
+    # Its refused attempts did not count against the network: the neighbours get the rest.
+    neighbours = Counter(
+        attempt(app, 4, f"c:neighbour-{i}", f"192.0.2.{i % 100}") for i in range(per_net)
+    )
+    assert neighbours == {"ok": per_net - per_poll, "limited": per_poll}
+
+
+def test_an_ipv6_slash_48_is_one_network(app) -> None:
+    per_net, _ = parse_limit(app.config["VOTE_LIMIT_NET_POLL"])
+    # A new /64 (a new subscriber allowance) every time, all inside 2001:db8:7::/48.
+    verdicts = Counter(
+        attempt(app, 5, f"c:v6-{i}", f"2001:db8:7:{i:x}::1") for i in range(per_net + 50)
+    )
+    assert verdicts == {"ok": per_net, "limited": 50}
 
 
 def test_http_burst_from_one_ip_with_rotating_cookies_and_forged_forwarded_for(app) -> None:

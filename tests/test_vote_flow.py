@@ -252,6 +252,20 @@ def test_burst_over_the_ip_limit_gets_429(app, poll_id) -> None:
     assert ballots(app, poll_id) == 3
 
 
+def test_network_limit_counts_new_ballots_from_one_slash_24(app, poll_id) -> None:
+    app.config["VOTE_LIMIT_NET_POLL"] = "3/600"
+    option = option_ids(app, poll_id)[0]
+    statuses = []
+    for ip in ("203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4", "203.0.114.4"):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = ip
+        statuses.append(Voting(client).vote(poll_id, option))
+    # The fourth address of the /24 is refused; an address of the next /24 is not.
+    assert [r.status_code for r in statuses] == [200, 200, 200, 429, 200]
+    assert 0 < int(statuses[3].headers["Retry-After"]) <= 600
+    assert ballots(app, poll_id) == 4
+
+
 def test_overall_ip_limit_spans_polls(app) -> None:
     app.config["VOTE_LIMIT_IP"] = "2/600"
     polls = [make_poll(app) for _ in range(3)]

@@ -18,7 +18,7 @@ from ..near_cache import near_cache
 from ..poll_cache import PollInfo, load_poll
 from ..results import ResultRow, add_votes
 from ..tasks import request_recompute, version_key
-from ..voters import Voter, client_ip, ip_hash, limit_hash, network_hash
+from ..voters import Voter, client_ip, ip_hash, limit_hash, network_hash, network_limit_hash
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,11 @@ def cast_vote(
     """
     ip = client_ip()
     admission = ratelimit.admit_vote(
-        poll.id, voter.key, limit_hash(ip), ratelimit.dedupe_ttl(poll.closes_at, now)
+        poll.id,
+        voter.key,
+        limit_hash(ip),
+        network_limit_hash(ip),
+        ratelimit.dedupe_ttl(poll.closes_at, now),
     )
     if admission.verdict == "limited":
         return VoteOutcome("limited", retry_after=admission.retry_after)
