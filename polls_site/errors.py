@@ -25,9 +25,13 @@ def _messages() -> dict[int, str]:
     }
 
 
-def render_error(status: int) -> Response:
-    """A page (or, for htmx, a fragment) explaining ``status`` in the reader's language."""
-    message = _messages().get(status, _messages()[500])
+def render_error(status: int, message: str | None = None) -> Response:
+    """A page (or, for htmx, a fragment) explaining ``status`` in the reader's language.
+
+    ``message`` says exactly what was wrong; without it the status's general message.
+    """
+    if message is None:
+        message = _messages().get(status, _messages()[500])
     fragment = request.headers.get("HX-Request") == "true"
     template = "errors/_error.html" if fragment else "errors/error.html"
     try:

@@ -2,11 +2,12 @@
  *
  *   <script src="https://WIDGETS/embed.js" defer></script>
  *   <div data-poll="42"></div>                 a poll ("current": the sidebar poll)
+ *   <div data-poll="current" data-section="sport"></div>   a section's current poll
  *   <div data-comments="article-key" data-title="…" data-url="…"></div>
  *   <a data-comment-count="article-key">0</a>  replaced by the thread's comment count
  *
  * Optional on the divs: data-theme="dark", data-accent="#0a6", data-font="serif",
- * data-lang="en". Changing them later reloads the widget in the new look.
+ * data-lang="en". Changing them (or data-section) later reloads the widget.
  * Each widget becomes a lazily loaded iframe with a title; the widget reports its
  * height with postMessage and we accept that only from the widget origin and from
  * the iframe's own window. All counts on a page come from one request.
@@ -21,7 +22,7 @@
   var FRAME_CLASS = "polls-site-frame";
   var MAX_HEIGHT = 10000;
   var MAX_KEYS = 50;
-  var THEME_ATTRS = ["data-theme", "data-accent", "data-font", "data-lang"];
+  var WATCHED_ATTRS = ["data-theme", "data-accent", "data-font", "data-lang", "data-section"];
 
   function query(params) {
     var parts = [];
@@ -41,6 +42,7 @@
     var poll = el.getAttribute("data-poll");
     if (poll !== null) {
       if (!/^(\d+|current)$/.test(poll)) return null;
+      if (poll === "current") look.section = el.getAttribute("data-section");
       return BASE + "/w/poll/" + poll + query(look);
     }
     var key = el.getAttribute("data-comments");
@@ -116,7 +118,7 @@
       embed(el);
       if (!el.hasAttribute("data-embed-watched")) {
         el.setAttribute("data-embed-watched", "");
-        watcher.observe(el, { attributes: true, attributeFilter: THEME_ATTRS });
+        watcher.observe(el, { attributes: true, attributeFilter: WATCHED_ATTRS });
       }
     });
     showCounts(Array.prototype.slice.call(root.querySelectorAll("[data-comment-count]")));

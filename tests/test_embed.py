@@ -201,6 +201,23 @@ def test_current_poll_is_the_one_editors_marked(app: Flask, client) -> None:
     assert client.get("/w/poll/current").headers["Location"] == f"/w/poll/{marked}"
 
 
+def test_current_poll_of_a_section(app: Flask, client) -> None:
+    main = make_poll(app, question="main", current_section="main")
+    sport = make_poll(app, question="sport", current_section="sport")
+    assert client.get("/w/poll/current?section=sport").headers["Location"] == f"/w/poll/{sport}"
+    assert client.get("/w/poll/current").headers["Location"] == f"/w/poll/{main}"
+    # A section nobody marked shows what the sidebar would: the newest open poll.
+    assert client.get("/w/poll/current?section=culture").headers["Location"] == f"/w/poll/{sport}"
+
+
+@pytest.mark.parametrize("section", ["Sport", "спорт", "a" * 41, "", "x y"])
+def test_current_poll_refuses_a_malformed_section(app: Flask, client, section: str) -> None:
+    make_poll(app, current_section="main")
+    response = client.get("/w/poll/current", query_string={"section": section})
+    assert response.status_code == 400
+    assert "Название раздела портала недопустимо" in response.get_data(as_text=True)
+
+
 def test_oembed_for_an_archive_page(client, poll_id: int) -> None:
     url = f"http://localhost/polls/{poll_id}"
     data = client.get("/oembed", query_string={"url": url}).get_json()

@@ -165,6 +165,22 @@ def test_theme_switch_reloads_the_widget_in_dark_colours(sites: Sites, page: Pag
     assert background == "rgb(24, 26, 31)"
 
 
+def test_data_section_shows_that_sections_current_poll(sites: Sites, page: Page) -> None:
+    make_poll(sites.widgets.app, OPTIONS, question=QUESTION, current_section="main")
+    sport = make_poll(
+        sites.widgets.app, OPTIONS, question="Кто выиграет дерби?", current_section="sport"
+    )
+    page.goto(sites.portal + "/")
+    expect(widget_frame(page).locator("#poll .poll-question")).to_contain_text(QUESTION)
+
+    page.locator("[data-poll]").evaluate("(el) => el.setAttribute('data-section', 'sport')")
+    src = f"{sites.widget_origin}/w/poll/current?theme=light&section=sport"
+    expect(page.locator(POLL_FRAME)).to_have_attribute("src", src)
+    frame = widget_frame(page)
+    expect(frame.locator("#poll .poll-question")).to_contain_text("Кто выиграет дерби?")
+    assert frame.url == f"{sites.widget_origin}/w/poll/{sport}"
+
+
 def test_a_site_outside_the_allowlist_cannot_frame_the_widget(
     sites: Sites, other_site: str, page: Page
 ) -> None:

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 
+from ..errors import render_error
 from ..extensions import db
 from ..models import Comment, CommentStatus
 from ..voters import client_ip, limit_hash
 from .keys import may_open_thread, valid_thread_key
 from .limits import admit_thread_open
-from .screens import ReplyTarget, is_htmx
+from .screens import ReplyTarget
 from .threads import ThreadInfo, find_thread, open_thread
-
-
-def refuse(status: int, message: str) -> Response:
-    """An error page (a fragment for htmx) with a message that says what went wrong."""
-    template = "errors/_error.html" if is_htmx() else "errors/error.html"
-    response = Response(render_template(template, status=status, message=message), status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _checked_key(thread_key: str) -> None:
     if not valid_thread_key(thread_key):
         abort(
-            refuse(
+            render_error(
                 400,
                 _(
                     "This discussion address is not valid: use 1 to 200 lowercase Latin "
@@ -58,7 +51,7 @@ def thread_for_reading(thread_key: str) -> ThreadInfo:
         page_url=page_url,
     ):
         abort(
-            refuse(
+            render_error(
                 400,
                 _(
                     "There is no such discussion yet. A discussion is opened only by an "
@@ -68,7 +61,7 @@ def thread_for_reading(thread_key: str) -> ThreadInfo:
         )
     admission = admit_thread_open(limit_hash(client_ip()))
     if admission.verdict == "limited":
-        response = refuse(
+        response = render_error(
             429, _("Too many new discussions from your network. Please try again later.")
         )
         response.headers["Retry-After"] = str(admission.retry_after)

@@ -15,11 +15,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..errors import render_error
 from ..extensions import csrf, db
 from ..metrics import count_comment
 from ..models import Comment, CommentStatus
 from ..voters import current_voter, widget_post_allowed
-from .access import existing_thread, refuse, reply_target, thread_for_reading
+from .access import existing_thread, reply_target, thread_for_reading
 from .dates import comment_date
 from .forms import CommentForm, EditForm
 from .likes import add_like
@@ -213,7 +214,9 @@ def like(thread_key: str, comment_id: int) -> Response:
         abort(404)
     token = request.form.get("token")
     if not widget_post_allowed(token, "comment", thread.id):
-        return refuse(403, _("The form has expired or came from another site. Please reload."))
+        return render_error(
+            403, _("The form has expired or came from another site. Please reload.")
+        )
     counted, likes = add_like(comment.id, current_voter().key, thread)
     if not is_htmx():
         return redirect(
@@ -236,7 +239,7 @@ def _own_or_refuse(thread: ThreadInfo, comment_id: int) -> Comment:
         abort(404)
     if not may_change(comment):
         abort(
-            refuse(
+            render_error(
                 403,
                 ngettext(
                     "A comment can be changed only within %(num)d minute of posting.",
@@ -286,9 +289,11 @@ def delete(thread_key: str, comment_id: int) -> Response:
     thread = existing_thread(thread_key)
     comment = _own_or_refuse(thread, comment_id)
     if not widget_post_allowed(request.form.get("token"), "comment", thread.id):
-        return refuse(403, _("The form has expired or came from another site. Please reload."))
+        return render_error(
+            403, _("The form has expired or came from another site. Please reload.")
+        )
     if not delete_comment(comment, thread):
-        return refuse(409, _("A moderator has just changed this comment. Please reload."))
+        return render_error(409, _("A moderator has just changed this comment. Please reload."))
     if not is_htmx():
         return redirect(url_for(".show", thread_key=thread.key), code=303)
     body = render_template("comments/_deleted.html", comment_id=comment.id)

@@ -14,9 +14,11 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from .. import lifecycle
+from ..errors import render_error
 from ..extensions import db
 from ..models import Poll, PollStatus
 from .oembed import poll_embed, poll_id_for_url
@@ -27,14 +29,14 @@ bp = Blueprint("embed", __name__)
 # How long browsers and CDNs may keep embed.js and theme stylesheets.
 EMBED_JS_MAX_AGE = 3600
 THEME_CSS_MAX_AGE = 86400
-# The portal section whose current poll data-poll="current" shows (the sidebar).
+# The portal section whose current poll data-poll="current" shows by default (the sidebar).
 CURRENT_SECTION = "main"
 
 
-def current_poll_id() -> int | None:
-    """The poll the portal's sidebar shows: the one editors marked as the current poll of
-    the "main" section, else the newest open poll, else the newest published one."""
-    marked = lifecycle.current_poll_id(CURRENT_SECTION)
+def current_poll_id(section: str = CURRENT_SECTION) -> int | None:
+    """The poll a portal section's "Наш опрос" shows: the one editors marked as the
+    section's current poll, else the newest open poll, else the newest published one."""
+    marked = lifecycle.current_poll_id(section)
     if marked is not None:
         return marked
     polls = db.session.scalars(
@@ -56,8 +58,18 @@ def embed_js() -> Response:
 
 @bp.get("/w/poll/current")
 def current_poll() -> Response:
-    """Redirect to the widget of the current poll (theme and language go along)."""
-    poll_id = current_poll_id()
+    """Redirect to the widget of a section's current poll (``?section=``, "main" by default;
+    theme and language go along)."""
+    section = request.args.get("section", CURRENT_SECTION)
+    if not lifecycle.valid_section(section):
+        return render_error(
+            400,
+            _(
+                "This portal section name is not valid: use 1 to 40 lowercase Latin "
+                "letters, digits and dashes."
+            ),
+        )
+    poll_id = current_poll_id(section)
     if poll_id is None:
         abort(404)
     response = redirect(url_for("polls.show", poll_id=poll_id))
