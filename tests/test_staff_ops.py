@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import sqlalchemy as sa
 from flask import Flask
 
-from polls_site.extensions import db
-from polls_site.models import Comment, CommentStatus
+from polls_site.comments.likes import add_like, like_mark_key
+from polls_site.comments.threads import find_thread
+from polls_site.extensions import db, redis_client
+from polls_site.models import Comment, CommentLike, CommentStatus
 from tests.conftest import drain_queue
 from tests.staff_helpers import (  # noqa: F401 - fixtures
     admin_fixture,
@@ -70,9 +73,15 @@ def _their_comments(app: Flask) -> list[int]:
     ]
 
 
+def _like(app: Flask, comment_id: int, voter_key: str) -> None:
+    with app.app_context():
+        assert add_like(comment_id, voter_key, find_thread("article-1"))[0]
+
+
 def test_find_and_export_a_commenters_comments(app: Flask, admin) -> None:
     ids = _their_comments(app)
-    make_comment(app, "чужой", voter_key="c:other", author_name="Айгуль")
+    other = make_comment(app, "чужой", voter_key="c:other", author_name="Айгуль")
+    _like(app, other, "c:asker")
     page = admin.get("/staff/privacy?voter_key=c:asker").get_data(as_text=True)
     assert "мой первый" in page and "мой второй" in page and "чужой" not in page
     by_name = admin.get("/staff/privacy?name=Айгуль").get_data(as_text=True)
@@ -81,17 +90,24 @@ def test_find_and_export_a_commenters_comments(app: Flask, admin) -> None:
     assert reply.status_code == 200
     assert reply.mimetype == "application/json"
     assert "attachment" in reply.headers["Content-Disposition"]
-    exported = json.loads(reply.get_data(as_text=True))["comments"]
+    data = json.loads(reply.get_data(as_text=True))
+    exported = data["comments"]
     assert [c["id"] for c in exported] == ids
     assert exported[0]["text"] == "мой первый" and exported[0]["ip_hash"] == "ip-a"
+    assert [like["comment_id"] for like in data["likes_given"]] == [other]
     [row] = audit_rows(app, "privacy.export")
-    assert row.after == {"ids": ids}
+    assert row.after == {"ids": ids, "likes": 1}
+    # Likes have no name: a search by name alone finds none.
+    by_name_export = admin.post("/staff/privacy/export", {"name": "Айгуль"})
+    assert json.loads(by_name_export.get_data(as_text=True))["likes_given"] == []
     assert admin.post("/staff/privacy/export", {}).status_code == 400
 
 
 def test_erase_replaces_text_and_name_and_clears_identifiers(app: Flask, admin) -> None:
     ids = _their_comments(app)
     other = make_comment(app, "чужой", voter_key="c:other")
+    _like(app, other, "c:asker")
+    _like(app, other, "c:someone-else")
     unconfirmed = admin.post("/staff/privacy/erase", {"voter_key": "c:asker"})
     assert unconfirmed.status_code == 303
     with app.app_context():
@@ -110,12 +126,30 @@ def test_erase_replaces_text_and_name_and_clears_identifiers(app: Flask, admin) 
             assert comment.voter_key == "erased"
         assert db.session.get(Comment, ids[1]).status == CommentStatus.APPROVED
         assert db.session.get(Comment, other).text == "чужой"
+        # Their like still counts, but no longer leads to them (nor does Redis).
+        assert db.session.get(Comment, other).likes == 2
+        keys = set(db.session.scalars(sa.select(CommentLike.voter_key)))
+        assert "c:asker" not in keys and "c:someone-else" in keys and len(keys) == 2
+        assert not redis_client().exists(like_mark_key(other, "c:asker"))
+        assert redis_client().exists(like_mark_key(other, "c:someone-else"))
     assert thread_count(app) == approved_count(app) == 1
     [row] = audit_rows(app, "privacy.erase")
-    assert row.after == {"ids": ids} and row.reason == "письмо"
+    assert row.after == {"ids": ids, "likes": 1} and row.reason == "письмо"
     # The audit log keeps no trace of who it was.
     assert "asker" not in json.dumps([r.after for r in audit_rows(app)])
     assert "Удалено 2 комментария." in admin.get("/staff/privacy").get_data(as_text=True)
+
+
+def test_a_reader_who_only_liked_can_be_erased(app: Flask, admin) -> None:
+    other = make_comment(app, "чужой", voter_key="c:other")
+    _like(app, other, "c:liker")
+    page = admin.get("/staff/privacy?voter_key=c:liker").get_data(as_text=True)
+    assert "Найдено 0 комментариев." in page and "1 отметка «нравится»" in page
+    reply = admin.post("/staff/privacy/erase", {"voter_key": "c:liker", "confirm": "yes"})
+    assert reply.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(sa.select(CommentLike.voter_key)).startswith("erased:")
+        assert db.session.get(Comment, other).likes == 1
 
 
 def test_export_and_erase_are_for_admins_only(app: Flask, moderator) -> None:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from redis.exceptions import RedisError
 from sqlalchemy.orm import joinedload
 
 from .. import audit
+from ..comments.likes import like_mark_key
 from ..comments.render import render_comment_html
 from ..comments.status import thread_changed
-from ..extensions import db
-from ..models import Comment, Role, utcnow
+from ..extensions import db, redis_client
+from ..models import Comment, CommentLike, Role, utcnow
 from . import bp
 from .auth import staff_required
 
@@ -57,6 +61,40 @@ class Commenter:
             # Exactly as written: SQLite cannot fold the case of Cyrillic names.
             query = query.where(Comment.author_name == self.name)
         return query
+
+
+def likes_given(who: Commenter) -> list[CommentLike]:
+    """The likes the reader id gave (likes keep no name or IP hash, so only it finds them)."""
+    if not who.voter_key:
+        return []
+    query = sa.select(CommentLike).where(CommentLike.voter_key == who.voter_key)
+    return list(db.session.scalars(query.order_by(CommentLike.comment_id)))
+
+
+def export_likes(likes: list[CommentLike]) -> list[dict]:
+    """The likes as plain data: which comment, when."""
+    return [{"comment_id": x.comment_id, "created_at": x.created_at.isoformat()} for x in likes]
+
+
+def unlink_likes(likes: list[CommentLike]) -> None:
+    """Give each like a random key of its own: the counts stay, nothing leads to the reader.
+
+    The caller commits. Their Redis marks go too, so nothing there names them either.
+    """
+    # Before the UPDATEs, which also change the loaded objects' keys.
+    marks = [like_mark_key(x.comment_id, x.voter_key) for x in likes]
+    for like in likes:
+        db.session.execute(
+            sa.update(CommentLike)
+            .where(
+                CommentLike.comment_id == like.comment_id,
+                CommentLike.voter_key == like.voter_key,
+            )
+            .values(voter_key=f"{ERASED_VOTER_KEY}:{secrets.token_hex(8)}")
+        )
+    if marks:
+        with contextlib.suppress(RedisError):
+            redis_client().delete(*marks)
 
 
 def export_comments(comments: list[Comment]) -> list[dict]:
@@ -102,32 +140,41 @@ def erase_comments(comments: list[Comment]) -> dict[int, str]:
     return threads
 
 
-def _criteria_or_400() -> tuple[Commenter, list[Comment]]:
+def _criteria_or_400() -> tuple[Commenter, list[Comment], list[CommentLike]]:
     who = Commenter.from_request()
     if not who.given():
         abort(400)
-    return who, list(db.session.scalars(who.query()).unique())
+    return who, list(db.session.scalars(who.query()).unique()), likes_given(who)
 
 
 @bp.get("/privacy")
 @staff_required(Role.ADMIN)
 def privacy() -> Response:
-    """Find a commenter's comments by reader id, IP hash or name."""
+    """Find a commenter's comments (and, by reader id, likes) by reader id, IP hash or name."""
     who = Commenter.from_request()
     comments = list(db.session.scalars(who.query().limit(SHOWN)).unique()) if who.given() else []
-    return Response(render_template("staff/privacy.html", who=who, comments=comments, shown=SHOWN))
+    likes = likes_given(who) if who.given() else []
+    return Response(
+        render_template(
+            "staff/privacy.html", who=who, comments=comments, likes=len(likes), shown=SHOWN
+        )
+    )
 
 
 @bp.post("/privacy/export")
 @staff_required(Role.ADMIN)
 def privacy_export() -> Response:
-    """Their comments as a JSON download (the export itself is audit-logged)."""
-    _who, comments = _criteria_or_400()
+    """Their comments and likes as a JSON download (the export itself is audit-logged)."""
+    _who, comments, likes = _criteria_or_400()
     audit.record(
-        "privacy.export", "comments", len(comments), after={"ids": [c.id for c in comments]}
+        "privacy.export",
+        "comments",
+        len(comments),
+        after={"ids": [c.id for c in comments], "likes": len(likes)},
     )
     db.session.commit()
-    body = json.dumps({"comments": export_comments(comments)}, ensure_ascii=False, indent=2)
+    data = {"comments": export_comments(comments), "likes_given": export_likes(likes)}
+    body = json.dumps(data, ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="comments.json"'
     return response
@@ -136,19 +183,21 @@ def privacy_export() -> Response:
 @bp.post("/privacy/erase")
 @staff_required(Role.ADMIN)
 def privacy_erase() -> Response:
-    """Erase their comments: text and name replaced, IP hash and browser cleared."""
-    who, comments = _criteria_or_400()
+    """Erase their comments (text and name replaced, IP hash and browser cleared) and
+    unlink their likes from them."""
+    who, comments, likes = _criteria_or_400()
     back = url_for("staff.privacy", **{k: v for k, v in vars(who).items() if v})
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm the erasure."), "error")
         return redirect(back, code=303)
     threads = erase_comments(comments)
+    unlink_likes(likes)
     # The log names the comments, not the person: it must not undo the erasure.
     audit.record(
         "privacy.erase",
         "comments",
         len(comments),
-        after={"ids": [c.id for c in comments]},
+        after={"ids": [c.id for c in comments], "likes": len(likes)},
         reason=request.form.get("reason", "").strip()[:300] or None,
     )
     db.session.commit()
