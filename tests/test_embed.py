@@ -220,5 +220,9 @@ def test_current_poll_refuses_a_malformed_section(app: Flask, client, section: s
 
 def test_oembed_for_an_archive_page(client, poll_id: int) -> None:
     url = f"http://localhost/polls/{poll_id}"
+    page = client.get(url).get_data(as_text=True)
+    assert f'<link rel="canonical" href="{url}">' in page
+    # The archive page announces its own oEmbed, and the endpoint embeds the widget.
+    assert f"/oembed?url={url}&amp;format=json" in page
     data = client.get("/oembed", query_string={"url": url}).get_json()
     assert f'<iframe src="http://localhost/w/poll/{poll_id}"' in data["html"]
