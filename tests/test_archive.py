@@ -85,6 +85,26 @@ def test_poll_page_is_canonical_and_votable(app, client, poll_id) -> None:
     assert "How this poll was run" not in html and "Как проводился опрос" not in html
 
 
+def test_a_vote_without_javascript_returns_to_the_archive_page(app, client, poll_id) -> None:
+    html = client.get(f"/polls/{poll_id}").get_data(as_text=True)
+    assert '<input type="hidden" name="back" value="archive">' in html
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    option = option_ids(app, poll_id)[0]
+    voted = client.post(
+        f"/w/poll/{poll_id}/vote", data={"token": token, "option": str(option), "back": "archive"}
+    )
+    assert voted.status_code == 303
+    assert voted.headers["Location"] == f"/polls/{poll_id}?done=1"
+    after = client.get(voted.headers["Location"]).get_data(as_text=True)
+    assert "Спасибо! Ваш голос учтён." in after and "Как проводился опрос" not in after
+    # Any other value of the field leads to the widget, never elsewhere.
+    reply = app.test_client().post(
+        f"/w/poll/{poll_id}/vote",
+        data={"token": token, "option": str(option), "back": "https://evil.example/"},
+    )
+    assert reply.headers["Location"] == f"/w/poll/{poll_id}?done=1"
+
+
 def test_closed_poll_page_has_a_method_card(app, client) -> None:
     poll_id = make_poll(app, **closed_poll_fields())
     a, b, _ = option_ids(app, poll_id)

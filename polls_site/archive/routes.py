@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup
 
 from ..archive_cache import archive_html
-from ..polls.routes import screen_for
+from ..polls.routes import screen_for, thank_after_redirect
 from ..polls.service import get_public_poll, results_public
 from ..voters import current_voter, ensure_voter_cookie
 from .listing import archive_page, method_card
@@ -43,7 +43,11 @@ def show(poll_id: int) -> Response:
 
     about = Markup(archive_html(f"poll:{poll_id}", render_about))
     screen = screen_for(poll, current_voter())
-    response = Response(render_template("archive/show.html", poll=poll, about=about, screen=screen))
+    thank_after_redirect(screen)
+    page = render_template(
+        "archive/show.html", poll=poll, about=about, screen=screen, back="archive"
+    )
+    response = Response(page)
     response.headers["Vary"] = "HX-Request, Cookie"
     response.headers["Cache-Control"] = "private, no-store"
     ensure_voter_cookie(response)

@@ -128,9 +128,14 @@ def show(poll_id: int) -> Response:
     """The widget page: the vote form, or the results for a reader who has voted."""
     poll = get_public_poll(poll_id)
     screen = screen_for(poll, current_voter(), want_results=request.args.get("view") == "results")
+    thank_after_redirect(screen)
+    return _respond(screen)
+
+
+def thank_after_redirect(screen: PollScreen) -> None:
+    """After a vote without JavaScript (a redirect with ``done``), thank the reader."""
     if request.args.get("done") and screen.mode in {"results", "thanks"}:
         screen.notices = (Notice("success", _("Thank you! Your vote has been counted.")),)
-    return _respond(screen)
 
 
 @bp.post("/<int:poll_id>/vote")
@@ -185,7 +190,9 @@ def vote(poll_id: int) -> Response:
 
     count_vote("accepted")
     if not is_htmx():
-        return redirect(url_for(".show", poll_id=poll.id, done=1), code=303)
+        # Back to the page the form was on: the widget, or the poll's archive page.
+        page = "archive.show" if request.form.get("back") == "archive" else ".show"
+        return redirect(url_for(page, poll_id=poll.id, done=1), code=303)
     notices = [Notice("success", _("Thank you! Your vote has been counted."))]
     if not voter.has_cookie:
         notices.append(
