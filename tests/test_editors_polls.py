@@ -59,6 +59,7 @@ def poll_form(question="Ваш любимый цвет?", rows=(("new1", "Кра
         "results_visibility": "always",
         "op": "save",
         "row": [k for k, _t in rows],
+        "revision": "0",  # what the editor shows for a poll nobody has saved yet
     }
     for key, text in rows:
         data[f"text-{key}"] = text
@@ -194,6 +195,38 @@ def test_changing_the_text_of_an_option_with_votes_needs_confirmation(app, edito
             {"text": "Да, конечно"},
             "ed",
         )
+
+
+def test_a_save_over_another_editors_newer_save_is_caught_not_lost(app, editor) -> None:
+    poll_id = make_poll(app)
+    rows = rows_of(app, poll_id)
+    make_staff(app, "ed2", Role.EDITOR)
+    other = StaffClient(app.test_client())
+    assert other.login("ed2").status_code == 303
+    # Both open the poll; the form carries the revision it was opened with.
+    for staff in (editor, other):
+        assert 'name="revision" value="0"' in staff.get(f"/staff/polls/{poll_id}").get_data(True)
+    first = other.post(f"/staff/polls/{poll_id}", poll_form(question="Версия коллеги", rows=rows))
+    assert first.status_code == 303
+    late = editor.post(f"/staff/polls/{poll_id}", poll_form(question="Моя версия", rows=rows))
+    assert late.status_code == 409
+    html = late.get_data(as_text=True)
+    assert "Другой редактор сохранил этот опрос, пока вы его правили" in html
+    assert "Моя версия" in html  # still in the form, nothing typed is lost
+    assert 'name="revision" value="1"' in html
+    assert stored(app, poll_id)[0] == "Версия коллеги"
+    # Saving again from that form is a deliberate choice and replaces the other version.
+    again = editor.post(
+        f"/staff/polls/{poll_id}", poll_form(question="Моя версия", rows=rows, revision="1")
+    )
+    assert again.status_code == 303
+    assert stored(app, poll_id)[0] == "Моя версия"
+    assert audit_actions(app).count("poll.update") == 2
+    # A form without a usable revision is treated as out of date, never saved blindly.
+    forged = editor.post(
+        f"/staff/polls/{poll_id}", poll_form(question="Без ревизии", rows=rows, revision="x")
+    )
+    assert forged.status_code == 409 and stored(app, poll_id)[0] == "Моя версия"
 
 
 def test_open_close_and_only_an_admin_reopens(app, editor, admin) -> None:

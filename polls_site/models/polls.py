@@ -48,6 +48,9 @@ class Poll(db.Model):
     # unique, so a section has at most one current poll (NULLs do not collide).
     current_section: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped by every save in the poll editor. The form carries the revision it was
+    # opened with, so a save over another editor's newer one is caught, not lost.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     options: Mapped[list[Option]] = relationship(
         back_populates="poll", order_by="Option.position", cascade="all, delete-orphan"

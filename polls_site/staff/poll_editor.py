@@ -26,7 +26,7 @@ from ..polls.routes import PollScreen
 from . import bp
 from .auth import current_staff, has_role, staff_required
 from .poll_forms import CurrentForm, PollForm, to_local
-from .poll_store import clone_poll, option_votes, poll_listing, save_poll
+from .poll_store import claim_revision, clone_poll, option_votes, poll_listing, save_poll
 
 
 @bp.app_template_global()
@@ -74,11 +74,15 @@ def _render_editor(
     errors: Sequence[str] = (),
     changes: Sequence[TextChange] = (),
     status: int = 200,
+    revision: int | None = None,
 ) -> Response:
     template = "staff/polls/_editor.html" if _is_htmx() else "staff/polls/edit.html"
+    if revision is None:
+        revision = _posted_revision(poll)
     body = render_template(
         template,
         poll=poll,
+        revision=revision,
         form=form,
         rows=rows,
         votes=votes,
@@ -109,6 +113,18 @@ def new_poll() -> Response:
 def edit_poll(poll_id: int) -> Response:
     """Edit a poll's settings and options."""
     return _edit(_poll_or_404(poll_id))
+
+
+def _posted_revision(poll: Poll | None) -> int:
+    """The revision the editor's form was opened with (the stored one on a first view)."""
+    if poll is None:
+        return 0
+    if request.method != "POST":
+        return poll.revision
+    try:
+        return int(request.form.get("revision", ""))
+    except ValueError:
+        return -1  # never a stored revision: the save is treated as a conflict
 
 
 def _edit(poll: Poll | None) -> Response:
@@ -144,6 +160,19 @@ def _edit(poll: Poll | None) -> Response:
     if settings.multiple and settings.max_choices > sum(1 for r in rows if not r.hidden):
         errors = [_("The maximum number of choices is more than the visible options.")]
         return _render_editor(poll, form, rows, votes, errors=errors, status=422)
+    if poll is not None and not claim_revision(poll, _posted_revision(poll)):
+        db.session.rollback()
+        db.session.refresh(poll)
+        errors = [
+            _(
+                "Another editor saved this poll while you were editing it. Your changes "
+                "are not saved yet: they are still in this form. Open the poll in a new "
+                "tab to see the other version; Save again here to replace it with yours."
+            )
+        ]
+        return _render_editor(
+            poll, form, rows, votes, errors=errors, status=409, revision=poll.revision
+        )
     target = poll if poll is not None else Poll(status=PollStatus.DRAFT)
     save_poll(target, settings, rows, changes)
     db.session.commit()

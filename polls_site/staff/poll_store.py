@@ -124,6 +124,20 @@ def save_poll(
     )
 
 
+def claim_revision(poll: Poll, seen: int) -> bool:
+    """Move ``poll`` to its next revision if it is still at ``seen`` (one atomic UPDATE).
+
+    False when another editor saved it since ``seen``: nothing is written then.
+    """
+    claimed = db.session.execute(
+        sa.update(Poll)
+        .where(Poll.id == poll.id, Poll.revision == seen)
+        .values(revision=Poll.revision + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    return claimed.rowcount == 1
+
+
 def clone_poll(source: Poll, question: str) -> Poll:
     """A new draft with ``source``'s settings and visible options (no dates, no votes)."""
     clone = Poll(
