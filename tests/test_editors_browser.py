@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from polls_site.models import Role
+from polls_site.extensions import db
+from polls_site.models import Poll, Role
 from tests.conftest import make_poll
 from tests.live import (  # noqa: F401 - fixtures
     LiveServer,
@@ -57,6 +58,26 @@ def test_editor_rows_and_live_preview_without_reloads(live_server: LiveServer, t
     assert tab.evaluate("window.notReloaded") is True  # all of it was htmx swaps
     tab.get_by_role("button", name="Сохранить").click()
     expect(tab.locator(".notice-success")).to_have_text("Опрос сохранён.")
+
+
+def test_options_reorder_by_dragging_a_handle(live_server: LiveServer, tab: Page) -> None:
+    poll_id = make_poll(live_server.app, ["Один", "Два", "Три"], question="Порядок?")
+    make_staff(live_server.app, "ed", Role.EDITOR)
+    log_in(tab, live_server, "ed")
+    tab.goto(live_server.url(f"/staff/polls/{poll_id}"))
+    rows = tab.locator("li.option-row")
+    # The last row's handle dropped on the top half of the first row: it goes first.
+    rows.nth(2).locator(".drag-handle").drag_to(rows.nth(0), target_position={"x": 5, "y": 2})
+    texts = tab.locator("li.option-row input[name^=text-]")
+    for i, text in enumerate(["Три", "Один", "Два"]):
+        expect(texts.nth(i)).to_have_value(text)
+    expect(tab.locator("#preview .option")).to_have_text(["Три", "Один", "Два"])
+    tab.get_by_role("button", name="Сохранить").click()
+    expect(tab.locator(".notice-success")).to_have_text("Опрос сохранён.")
+    with live_server.app.app_context():
+        poll = db.session.get(Poll, poll_id)
+        assert [o.text for o in poll.options] == ["Три", "Один", "Два"]
+        db.session.remove()
 
 
 def test_vote_from_the_archive_page(live_server: LiveServer, tab: Page) -> None:
