@@ -40,13 +40,14 @@ DOCUMENT_HEIGHT = "() => Math.ceil(document.documentElement.getBoundingClientRec
 
 
 @contextmanager
-def serve(app: Flask, port: int = 0) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 in a thread; yields its origin."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
+def serve(app: Flask, port: int = 0, tls: tuple[str, str] | None = None) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 in a thread (HTTPS with ``tls``: cert and key files);
+    yields its origin."""
+    server = make_server("127.0.0.1", port, app, threaded=True, ssl_context=tls)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
