@@ -102,6 +102,31 @@ def test_moderator_works_the_queue_by_keyboard(live_server: LiveServer, page: Pa
     assert rejected.reason == "оскорбление" and rejected.staff_name == "mod"
 
 
+def test_bulk_selection_leaves_the_queue_without_a_reload(
+    live_server: LiveServer, page: Page
+) -> None:
+    app = live_server.app
+    make_staff(app, "mod", Role.MODERATOR)
+    ids = [make_comment(app, f"реклама {i}") for i in range(3)]
+    keep = make_comment(app, "нормальный")
+    page.goto(live_server.url("/staff/login?next=/staff/queue"))
+    page.fill("input[name=username]", "mod")
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    expect(page.locator("#list article.item")).to_have_count(4)
+    page.evaluate("window.notReloaded = true")
+    for comment_id in ids:
+        page.locator(f"#comment-{comment_id} input.select").check()
+    page.locator("#bulk select[name=action]").select_option("spam")
+    page.locator("#bulk button[type=submit]").click()
+    expect(page.locator("#bulk-status")).to_have_text("Обработано 3 комментария.")
+    expect(page.locator("#list article.item")).to_have_count(1)
+    expect(page.locator(f"#comment-{keep}")).to_have_count(1)
+    expect(page.locator("#pending-count")).to_have_text("1")
+    assert page.evaluate("window.notReloaded") is True
+    assert [comment_state(app, i)[0] for i in ids] == [CommentStatus.SPAM] * 3
+
+
 def test_queue_works_without_javascript(live_server: LiveServer, browser: Browser) -> None:
     app = live_server.app
     make_staff(app, "mod", Role.MODERATOR)

@@ -204,6 +204,24 @@ def test_bulk_approve_and_reject(app, moderator) -> None:
     assert "Уже обработан" in moderator.get("/staff/queue").get_data(True)
 
 
+def test_bulk_by_htmx_removes_done_rows_and_returns_refused_ones(app, moderator) -> None:
+    ids = [make_comment(app, f"комментарий {i}") for i in range(3)]
+    data = {"action": "spam", "ids": [str(i) for i in ids], "next": "/staff/queue"}
+    data.update({f"rev-{i}": str(revision(app, i)) for i in ids})
+    data[f"rev-{ids[2]}"] = "99"  # another moderator changed it meanwhile
+    reply = moderator.post("/staff/queue/bulk", data, htmx=True)
+    assert reply.status_code == 200
+    body = reply.get_data(as_text=True)
+    assert "Обработано 2 комментария." in body
+    for done in ids[:2]:
+        assert f'<div id="comment-{done}" hx-swap-oob="delete"></div>' in body
+    # The refused row comes back as it is now, with why, replacing the one on the page.
+    assert f'id="comment-{ids[2]}"' in body and 'hx-swap-oob="true"' in body
+    assert f"#{ids[2]}: Уже обработан" in body
+    assert 'id="pending-count"' in body and ">1</span>" in body
+    assert [comment_state(app, i)[0] for i in ids] == [S.SPAM, S.SPAM, S.REVIEW]
+
+
 def test_pending_count_fragment(app, moderator) -> None:
     make_comment(app)
     make_comment(app, status=S.PENDING)

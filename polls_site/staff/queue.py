@@ -183,7 +183,8 @@ def bulk() -> Response:
     if action not in ACTIONS:
         abort(400)
     reason = request.form.get("reason", "").strip()[:300]
-    applied, refused = 0, []
+    applied: list[int] = []
+    refused: list[tuple[Comment | None, str]] = []  # None: the comment is gone
     for raw_id in request.form.getlist("ids"):
         try:
             comment_id = int(raw_id)
@@ -192,11 +193,32 @@ def bulk() -> Response:
             abort(400)
         decision = decide(comment_id, action, seen, current_staff(), reason)
         if decision.applied:
-            applied += 1
+            applied.append(comment_id)
         else:
-            refused.append(f"#{comment_id}: {decision.message}")
-    if applied:
-        flash(ngettext("%(num)d comment done.", "%(num)d comments done.", applied), "success")
-    for message in refused:
+            refused.append((decision.comment, f"#{comment_id}: {decision.message}"))
+    done = (
+        ngettext("%(num)d comment done.", "%(num)d comments done.", len(applied)) if applied else ""
+    )
+    if is_htmx():
+        # Done rows leave, refused ones come back as they are now with the reason on
+        # top, and the pending count follows: all out of band, the summary in place.
+        present = [(c, m) for c, m in refused if c is not None]
+        rows = _rows([c for c, _m in present])
+        for row, (_c, message) in zip(rows, present, strict=True):
+            row.notice = message
+        gone = [m for c, m in refused if c is None]
+        body = render_template(
+            "staff/_bulk_result.html",
+            done=done,
+            applied=applied,
+            refused=rows,
+            gone=gone,
+            ban_days=BAN_DAYS,
+            here=request.form.get("next", ""),
+        )
+        return Response(body)
+    if done:
+        flash(done, "success")
+    for _comment, message in refused:
         flash(message, "error")
     return back(url_for("staff.queue"))
