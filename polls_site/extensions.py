@@ -55,6 +55,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # SQLite's own lower() folds ASCII only, so case-insensitive search (icontains) missed
+    # "ПРИВЕТ" for "привет". No index or constraint uses lower(), so replacing it is safe.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")

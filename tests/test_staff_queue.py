@@ -63,6 +63,14 @@ def test_filters_and_search(app, moderator) -> None:
     assert "HX-Request" in found.headers["Vary"]
 
 
+def test_search_ignores_the_case_of_cyrillic_letters(app, moderator) -> None:
+    make_comment(app, "ПРО ВЫБОРЫ В Бишкеке", author_name="Айбек")
+    make_comment(app, "про погоду", author_name="Нурлан")
+    for query in ("про выборы", "бишкеке", "АЙБЕК"):
+        body = moderator.get(f"/staff/queue?q={query}").get_data(as_text=True)
+        assert "ПРО ВЫБОРЫ" in body and "про погоду" not in body, query
+
+
 def test_approve_by_htmx_removes_the_row_and_counts(app, moderator) -> None:
     comment_id = make_comment(app)
     other = make_comment(app, "второй")

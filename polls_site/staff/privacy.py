@@ -58,7 +58,7 @@ class Commenter:
         if self.ip_hash:
             query = query.where(Comment.ip_hash == self.ip_hash)
         if self.name:
-            # Exactly as written: SQLite cannot fold the case of Cyrillic names.
+            # Exactly as written: an erasure must not take in a namesake spelled otherwise.
             query = query.where(Comment.author_name == self.name)
         return query
 
