@@ -28,6 +28,7 @@ Pattern syntax (one pattern per line of a word list, case and ё do not matter):
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -175,8 +176,13 @@ def words(text: str) -> list[Word]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def fingerprint(text: str) -> str:
-    """The text reduced to its canonical words: equal for reposts that differ only in disguise."""
+    """The text reduced to its canonical words: equal for reposts that differ only in disguise.
+
+    Memoised: the duplicate rule compares each new comment with up to 200 of the author's
+    recent ones, nearly all of which the worker fingerprinted for the previous comment.
+    """
     return " ".join(word.forms[0] for word in words(text) if not word.alternative)
 
 
