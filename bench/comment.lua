@@ -1,4 +1,7 @@
--- POST a new comment per request (htmx), each with its own text.
+-- POST a new comment per request (htmx), each with its own text and its own author:
+-- wrk keeps no cookies, so the User-Agent is what makes each request another reader's
+-- (the app then recognises a reader by network + browser). Without it every post would
+-- come from one reader with hundreds of comments, whose own view is rendered for each.
 -- Arguments: the form token, then an author name.
 dofile(debug.getinfo(1, "S").source:sub(2):match("^(.*/)") .. "common.lua")
 
@@ -29,5 +32,6 @@ request = function()
   local b = sentences[((counter * 7 + tid) % #sentences) + 1]
   local text = string.format("%s %s (читатель %d-%d)", a, b, tid, counter)
   local body = "token=" .. token .. "&name=" .. name .. "&text=" .. encode(text) .. "&website="
+  wrk.headers["User-Agent"] = string.format("bench-author-%d-%d", tid, counter)
   return wrk.format(nil, nil, nil, body)
 end

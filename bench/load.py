@@ -4,7 +4,7 @@ Run from the repository root::
 
     .venv/bin/python bench/load.py [--db postgresql] [--poll-seconds 60] [--thread-seconds 30]
 
-On gunicorn (``-w 4 -k sync``) + the database + Redis + two RQ workers
+On gunicorn (``harness.GUNICORN``: 4 threaded workers) + the database + Redis + two RQ workers
 (``python worker.py``), with wrk on the same machine, paced to a target rate
 (``BENCH_RATE``, see common.lua):
 
@@ -288,10 +288,11 @@ def thread_phase(ws: Workspace, args: argparse.Namespace, app_port: int) -> Phas
                 [quote(match.group(1)), "Читатель"],
             ),
             (
+                # Readers are not the authors (another browser): they get the shared page.
                 Stream("thread page `GET /w/comments/<key>`", args.read_rate, 32),
                 f"{app}/w/comments/{HOT_THREAD}",
                 BENCH / "get.lua",
-                [],
+                ["User-Agent: bench-reader"],
             ),
         ],
     )
