@@ -7,8 +7,9 @@ Run from the repository root::
 For one database it seeds a thread of ``--count`` (200) approved Russian comments (a third
 of them replies, some with links) through the app's models and `render_comment_html`,
 plus small threads for the counts API; it starts a real RQ worker, the app and
-``bench/bare_app.py`` under ``gunicorn -w 4 -k sync``, and Isso (installed on first use
-into ``bench/.isso-venv``, never into the project's venv) under the same gunicorn
+``bench/bare_app.py`` under gunicorn (``harness.GUNICORN``: 4 threaded workers), and
+Isso (installed on first use into ``bench/.isso-venv``, never into the project's venv)
+under the same gunicorn
 settings, seeded with the same comments through its HTTP API. Each run drives, with
 ``wrk -t2 -c32 --latency``: bare ``/hello``; our thread page (what an iframe load costs);
 the htmx new-comments poll (204, nothing new); the counts API for ``--keys`` threads;
@@ -34,6 +35,7 @@ from urllib.parse import quote, urlencode
 from comment_data import comments, extra_keys
 from harness import (
     BENCH,
+    GUNICORN,
     WRK_CONNECTIONS,
     WRK_THREADS,
     BenchError,
@@ -208,7 +210,8 @@ def run_benchmark(args: argparse.Namespace, report: Report) -> None:
         isso_port = free_port()
         isso_env = {"PATH": f"{isso_bin}:/usr/bin:/bin", "HOME": str(ws.tmpdir)}
         isso_env["ISSO_SETTINGS"] = str(isso_config(ws.tmpdir / "isso.cfg", isso_port, site))
-        gunicorn = [str(isso_bin / "gunicorn"), "-w", "4", "-k", "sync"]
+        # Isso gets the same process model as our app: its own gunicorn, our settings.
+        gunicorn = [str(isso_bin / "gunicorn"), *GUNICORN[1:]]
         ws.start(
             "isso",
             [*gunicorn, "-b", f"127.0.0.1:{isso_port}", "isso.run:application"],

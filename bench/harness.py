@@ -41,7 +41,12 @@ WRK_THREADS = 2
 WRK_CONNECTIONS = 32
 REDIS_URL = "redis://127.0.0.1:6379/0"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-GUNICORN = [str(BIN / "gunicorn"), "-w", "4", "-k", "sync"]
+# The process model of deploy/gunicorn.conf.py: threaded workers that keep connections
+# alive (wrk, like a proxy in front of the app, reuses its connections).
+GUNICORN = [
+    *(str(BIN / "gunicorn"), "-w", "4", "-k", "gthread"),
+    *("--threads", "4", "--keep-alive", "5"),
+]
 nan = float("nan")
 
 
@@ -419,7 +424,7 @@ class Workspace:
         return proc.pid
 
     def gunicorn(self, name: str, app: str, cwd: Path = ROOT, env: dict | None = None) -> int:
-        """Start ``app`` under ``gunicorn -w 4 -k sync`` on a free port; the port."""
+        """Start ``app`` under ``GUNICORN`` (4 threaded workers) on a free port; the port."""
         port = free_port()
         self.start(name, [*GUNICORN, "-b", f"127.0.0.1:{port}", app], cwd, env)
         return port

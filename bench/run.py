@@ -5,7 +5,8 @@ Run from the repository root::
     .venv/bin/python bench/run.py [--db sqlite|postgresql] [--duration 10] [--runs 3]
 
 It starts, for one database, a fresh schema with the demo data, a real RQ worker
-(``python worker.py``), the app under ``gunicorn -w 4 -k sync`` and ``bench/bare_app.py``
+(``python worker.py``), the app under gunicorn (``harness.GUNICORN``: 4 threaded workers
+with keep-alive, as ``deploy/gunicorn.conf.py``) and ``bench/bare_app.py``
 under the same settings; then, in every run, drives each endpoint with
 ``wrk -t2 -c32 --latency`` (bare ``/hello``, widget page, unchanged-results 204 poll,
 vote POST from new voters). After the runs a fixed-count phase sends exactly

@@ -111,7 +111,10 @@ class LiveServer:
 
     def start(self) -> None:
         """Start gunicorn and wait (bounded) until it answers HTTP."""
-        args = [str(BIN / "gunicorn"), "-w", "4", "-k", "sync", "-b", f"127.0.0.1:{self.port}"]
+        # The worker class and threads of deploy/gunicorn.conf.py: the suite's live tests
+        # are also the proof that the app is safe with threads.
+        args = [str(BIN / "gunicorn"), "-w", "4", "-k", "gthread", "--threads", "4"]
+        args += ["-b", f"127.0.0.1:{self.port}"]
         args += ["--graceful-timeout", "5", "--timeout", "60"]
         if "control_socket_disable" in GunicornConfig().settings:
             # gunicorn >= 25 opens ~/.gunicorn/gunicorn.ctl, one path for every instance.
