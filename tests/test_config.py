@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from polls_site import create_app
@@ -74,3 +79,27 @@ def test_ip_hash_key_rotates_by_period(app) -> None:
     assert same_period[0] == same_period[1]
     assert next_period != same_period[0]
     assert "203.0.113.9" not in same_period[0]
+
+
+def test_production_gunicorn_config_keeps_connections_alive_with_threads() -> None:
+    """deploy/gunicorn.conf.py as gunicorn reads it (the live tests run the same model)."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "6"}
+    printed = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "--print-config"]
+        + ["-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    settings = dict(
+        (name.strip(), value.strip())
+        for name, _, value in (line.partition("=") for line in printed.splitlines())
+    )
+    assert settings["worker_class"] == "gthread"
+    assert (settings["workers"], settings["threads"]) == ("3", "6")
+    assert int(settings["keepalive"]) > 0
+    assert int(settings["graceful_timeout"]) > 0
