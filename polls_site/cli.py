@@ -78,6 +78,11 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
                 str(bin_dir / "gunicorn"),
                 "-w",
                 str(web_workers),
+                # The worker model of deploy/gunicorn.conf.py (connections kept alive).
+                "-k",
+                "gthread",
+                "--threads",
+                "4",
                 "-b",
                 f"{host}:{port}",
                 "--access-logfile",
