@@ -14,6 +14,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 
 from .extensions import redis_client, rkey
+from .html_cache import shared_html
 from .i18n import explicit_lang
 
 log = logging.getLogger(__name__)
@@ -26,21 +27,7 @@ def _key() -> str:
 def archive_html(name: str, render: Callable[[], str]) -> str:
     """The cached HTML named ``name`` (in this request's language), or ``render()``'s."""
     field = f"{name}:{explicit_lang() or '-'}"
-    client = redis_client()
-    try:
-        html = client.hget(_key(), field)
-    except RedisError:
-        return render()
-    if html is not None:
-        return html.decode()
-    html_text = render()
-    try:
-        client.pipeline(transaction=False).hset(_key(), field, html_text).expire(
-            _key(), current_app.config["ARCHIVE_CACHE_SECONDS"]
-        ).execute()
-    except RedisError as exc:
-        log.warning("archive page not cached: %s", exc)
-    return html_text
+    return shared_html(_key(), field, render, current_app.config["ARCHIVE_CACHE_SECONDS"])
 
 
 def forget_archive() -> None:

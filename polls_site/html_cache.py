@@ -38,10 +38,14 @@ def variant(*parts: object) -> str:
 
 def cached_html(key: str, field: str, render: Callable[[], str]) -> str:
     """The cached HTML at ``key``/``field``, or ``render()``'s, stored for the next reader."""
-    return near_cache().get_or_load((key, field), lambda: _shared_html(key, field, render))
+    seconds = current_app.config["POLL_CACHE_SECONDS"]
+    return near_cache().get_or_load((key, field), lambda: shared_html(key, field, render, seconds))
 
 
-def _shared_html(key: str, field: str, render: Callable[[], str]) -> str:
+def shared_html(key: str, field: str, render: Callable[[], str], seconds: int) -> str:
+    """``render()``'s HTML through the Redis hash ``key``: read ``field``, or render and
+    store it. The hash expires ``seconds`` after its first field, so every variant in it
+    goes together; Redis trouble only means rendering again."""
     client = redis_client()
     try:
         html = client.hget(key, field)
@@ -56,7 +60,7 @@ def _shared_html(key: str, field: str, render: Callable[[], str]) -> str:
         pipe.ttl(key)
         _, ttl = pipe.execute()
         if ttl < 0:  # a new hash: every variant in it expires together
-            client.expire(key, current_app.config["POLL_CACHE_SECONDS"])
+            client.expire(key, seconds)
     except RedisError as exc:
         log.warning("rendered HTML not cached: %s", exc)
     return html_text
