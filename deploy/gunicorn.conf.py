@@ -29,7 +29,8 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 
 
 def on_starting(server) -> None:
-    """Start with an empty metrics directory: samples of earlier runs must not count."""
+    """Start with an empty metrics directory (samples of earlier runs must not count) and,
+    when REDIS_URL is unset, with the embedded Redis owned by this master process."""
     import shutil
     from pathlib import Path
 
@@ -37,6 +38,14 @@ def on_starting(server) -> None:
     if folder and Path(folder).is_dir():
         shutil.rmtree(folder)
         Path(folder).mkdir()
+    if not os.environ.get("REDIS_URL"):
+        # Started here, not by whichever worker imports the app first: a worker that is
+        # recycled (max_requests, a crash) would take the server down with it. Workers
+        # are forked from this process and inherit REDIS_URL.
+        from polls_site.config import instance_path
+        from polls_site.embedded_redis import ensure_embedded_redis
+
+        os.environ["REDIS_URL"] = ensure_embedded_redis(instance_path())
 
 
 def child_exit(server, worker) -> None:

