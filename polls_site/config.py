@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,21 @@ _INT_KEYS = {
     "STAFF_SESSION_HOURS",
     "COMMENTS_POLL_SECONDS",
 }
+
+
+def instance_path(environ: dict[str, str] | None = None) -> str:
+    """Where runtime state goes (SQLite file, metric samples, the embedded Redis socket).
+
+    INSTANCE_PATH if set; else instance/ in the checkout the code runs from; else, for an
+    installed wheel, <sys.prefix>/var/polls_site-instance (Flask's rule), never site-packages.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("INSTANCE_PATH"):
+        return os.path.abspath(env["INSTANCE_PATH"])
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file():
+        return str(checkout / "instance")
+    return os.path.join(sys.prefix, "var", "polls_site-instance")
 
 
 def parse_limit(value: str) -> tuple[int, int]:

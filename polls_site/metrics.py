@@ -3,7 +3,7 @@
 prometheus-client's multiprocess mode: every process writes its samples to files
 in PROMETHEUS_MULTIPROC_DIR and a scrape adds them up. The directory must be set
 before prometheus_client is imported, so this module sets a default under
-instance/; deploy/gunicorn.conf.py empties it at start and drops dead workers.
+the instance folder; deploy/gunicorn.conf.py empties it at start and drops dead workers.
 /metrics answers only the addresses in METRICS_ALLOW (loopback by default) or a
 request bearing METRICS_TOKEN; everyone else gets a 404.
 """
@@ -18,10 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR",
-    str(Path(__file__).resolve().parent.parent / "instance" / "prometheus"),
-)
+from .config import instance_path
+
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(instance_path()) / "prometheus"))
 os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request  # noqa: E402

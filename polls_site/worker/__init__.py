@@ -1,0 +1,1 @@
+"""The RQ worker process: the only layer that knows every feature's jobs."""
