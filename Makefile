@@ -10,7 +10,8 @@ UV_VERSION := 0.13.9
 RUNTIME_LOCK := requirements/runtime.txt
 DEV_LOCK     := requirements/dev.txt
 # Both locks cover every Python >= 3.11 on every platform (one file, environment markers).
-COMPILE := $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes pyproject.toml
+COMPILE := $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock' pyproject.toml
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # The suite runs on SQLite, then again on PostgreSQL when this server answers.
