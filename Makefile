@@ -116,12 +116,13 @@ check-lock: | $(UV)
 # The runtime lock resolves to wheels on the Pythons and machines that do not run here
 # (glibc 2.28 or newer: Debian 10, RHEL 8, Ubuntu 20.04; pip takes each tag only as named).
 check-wheels: | $(BIN)/python
-	@for py in 3.12 3.13; do for arch in x86_64 aarch64; do \
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for py in 3.12 3.13; do for arch in x86_64 aarch64; do \
 	  echo "== wheels for CPython $$py on $$arch"; \
 	  PIP_CONFIG_FILE=/dev/null $(BIN)/python -m pip download --quiet --only-binary=:all: \
 	    --no-deps --python-version $$py --implementation cp --platform manylinux_2_28_$$arch \
 	    --platform manylinux_2_17_$$arch --platform manylinux2014_$$arch \
-	    --disable-pip-version-check -r $(RUNTIME_LOCK) -d $$(mktemp -d) || exit 1; \
+	    --disable-pip-version-check -r $(RUNTIME_LOCK) -d "$$tmp/$$py-$$arch" || exit 1; \
 	done; done
 
 # Build the wheel, install exactly that outside the checkout, and use the whole site.
