@@ -25,7 +25,12 @@ max_requests_jitter = max_requests // 10
 # Which proxies may set X-Forwarded-Proto (the app's TRUSTED_PROXY_COUNT handles
 # X-Forwarded-For through ProxyFix).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# No access log by default: the app's JSON request log has what operations need, without
+# client addresses (docs/privacy.md). GUNICORN_ACCESS_LOG=- (or a path) turns one on, in a
+# format without the address, the query string, Referer and User-Agent, which can carry
+# names and search terms (/staff/privacy?name=..., /staff/comments?q=...).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
 def on_starting(server) -> None:

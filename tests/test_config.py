@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,10 +82,11 @@ def test_ip_hash_key_rotates_by_period(app) -> None:
     assert "203.0.113.9" not in same_period[0]
 
 
-def test_production_gunicorn_config_keeps_connections_alive_with_threads() -> None:
-    """deploy/gunicorn.conf.py as gunicorn reads it (the live tests run the same model)."""
+def _gunicorn_settings(**environ: str) -> dict[str, str]:
+    """deploy/gunicorn.conf.py as gunicorn reads it, with these environment variables."""
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "6"}
+    env = {k: v for k, v in os.environ.items() if k != "GUNICORN_ACCESS_LOG"}
+    env.update(environ)
     printed = subprocess.run(
         [str(Path(sys.executable).parent / "gunicorn"), "--print-config"]
         + ["-c", "deploy/gunicorn.conf.py", "wsgi:app"],
@@ -95,11 +97,26 @@ def test_production_gunicorn_config_keeps_connections_alive_with_threads() -> No
         timeout=60,
         check=True,
     ).stdout
-    settings = dict(
+    return dict(
         (name.strip(), value.strip())
         for name, _, value in (line.partition("=") for line in printed.splitlines())
     )
+
+
+def test_production_gunicorn_config_keeps_connections_alive_with_threads() -> None:
+    """deploy/gunicorn.conf.py as gunicorn reads it (the live tests run the same model)."""
+    settings = _gunicorn_settings(WEB_CONCURRENCY="3", GUNICORN_THREADS="6")
     assert settings["worker_class"] == "gthread"
     assert (settings["workers"], settings["threads"]) == ("3", "6")
     assert int(settings["keepalive"]) > 0
     assert int(settings["graceful_timeout"]) > 0
+
+
+def test_production_gunicorn_config_logs_no_client_addresses() -> None:
+    """No access log by default; one asked for leaves out address, query, Referer, UA."""
+    assert _gunicorn_settings()["accesslog"] == "None"
+    settings = _gunicorn_settings(GUNICORN_ACCESS_LOG="-")
+    assert settings["accesslog"] == "-"
+    fields = set(re.findall(r"%\(([^)]+)\)s", settings["access_log_format"]))
+    assert fields and not fields & {"h", "q", "r", "f", "a", "u"}
+    assert not any(name.startswith("{") for name in fields)  # no header fields either
