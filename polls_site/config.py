@@ -78,6 +78,13 @@ DEFAULTS: dict[str, Any] = {
     "COMMENTS_POLL_SECONDS": 15,
     # Every comment waits for a moderator, whatever the auto-moderator says.
     "PREMODERATE_ALL": False,
+    # Request bodies: the largest legitimate one (a poll with 20 options, a word list) is a
+    # few kilobytes; anything past these is refused with 413 before it is read into memory.
+    # The proxy in front should refuse it first (client_max_body_size in nginx).
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Form data kept in memory (all fields together), and fields (or multipart parts) per request.
+    "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+    "MAX_FORM_PARTS": 500,
     # Failed staff logins allowed per client IP and per username before a pause.
     "STAFF_LOGIN_LIMIT_IP": "20/900",
     "STAFF_LOGIN_LIMIT_USER": "5/900",
@@ -99,6 +106,9 @@ _INT_KEYS = {
     "COMMENT_EDIT_MINUTES",
     "STAFF_SESSION_HOURS",
     "COMMENTS_POLL_SECONDS",
+    "MAX_CONTENT_LENGTH",
+    "MAX_FORM_MEMORY_SIZE",
+    "MAX_FORM_PARTS",
 }
 
 

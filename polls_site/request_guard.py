@@ -7,12 +7,16 @@
   sends forms too). Flask-WTF would read a JSON body as the form instead, and a deeply
   nested or non-object JSON document then fails inside the form (a 500); such a request
   is a 400 here, with the usual error page.
+- Bodies past MAX_CONTENT_LENGTH are refused (413) by Werkzeug before they are read, and
+  so are multipart forms past MAX_FORM_MEMORY_SIZE or MAX_FORM_PARTS; an urlencoded body
+  gets the same two limits here, since Werkzeug applies them to multipart only.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Request, abort, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 
 # Blueprints that may one day take JSON bodies deliberately (none does yet).
@@ -33,10 +37,21 @@ class CleanRequest(Request):
     """Flask's request, with NUL characters dropped from the form and the query string."""
 
     def _load_form_data(self) -> None:
+        if "form" not in self.__dict__ and self.mimetype == "application/x-www-form-urlencoded":
+            self._refuse_oversized_urlencoded()
         super()._load_form_data()
         form = self.__dict__.get("form")
         if form and any("\x00" in k or "\x00" in v for k, v in form.items(multi=True)):
             self.__dict__["form"] = without_nul(form)
+
+    def _refuse_oversized_urlencoded(self) -> None:
+        # Read once (within MAX_CONTENT_LENGTH) and kept: the parser then reads the copy.
+        data = self.get_data(cache=True)
+        memory, parts = self.max_form_memory_size, self.max_form_parts
+        if (memory is not None and len(data) > memory) or (
+            parts is not None and data.count(b"&") >= parts
+        ):
+            raise RequestEntityTooLarge()
 
     @cached_property
     def args(self) -> ImmutableMultiDict:  # type: ignore[override]
