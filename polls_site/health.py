@@ -1,4 +1,9 @@
-"""Health endpoints for load balancers: /healthz (alive) and /readyz (can serve)."""
+"""Health endpoints for load balancers: /healthz (alive) and /readyz (can serve).
+
+Ready means the database answers. Redis is reported but not required: without it the app
+serves from SQL (limits and caches degrade, no vote is lost), so a balancer that dropped
+every node whose Redis check failed would take the whole site down for a shared outage.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db, redis_client, task_queue
+from .metrics import internals_allowed
 
 bp = Blueprint("health", __name__)
 
@@ -55,9 +61,13 @@ def _queue() -> dict:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """Database and Redis answer (the request-path clients time out within a second)."""
+    """200 while the database answers ("degraded" when Redis does not); 503 without it."""
     checks = {"database": _timed(_database), "redis": _timed(_queue)}
-    ready = all(check["ok"] for check in checks.values())
-    response = jsonify(status="ready" if ready else "unavailable", checks=checks)
+    ready = checks["database"]["ok"]
+    status = "unavailable" if not ready else "ready" if checks["redis"]["ok"] else "degraded"
+    if not internals_allowed():
+        # Strangers learn whether each part answers, not the queue's depth or timings.
+        checks = {name: {"ok": check["ok"]} for name, check in checks.items()}
+    response = jsonify(status=status, checks=checks)
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if ready else 503

@@ -85,7 +85,8 @@ class _QueueCollector:
         yield gauge
 
 
-def _allowed() -> bool:
+def internals_allowed() -> bool:
+    """This client may read operational internals: a METRICS_ALLOW address or the token."""
     token = current_app.config["METRICS_TOKEN"]
     given = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(given, f"Bearer {token}"):
@@ -100,7 +101,7 @@ def _allowed() -> bool:
 @bp.get("/metrics")
 def metrics() -> Response:
     """Prometheus text format, summed over every process of this host."""
-    if not _allowed():
+    if not internals_allowed():
         abort(404)
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
