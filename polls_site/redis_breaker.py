@@ -9,6 +9,10 @@ breaker closes, if not it stays open for another cool-down.
 
 A connection reset on an established socket (Redis restarted) does not open it: the
 client's retry reconnects at once and that reconnect is what decides.
+
+While open, a command fails with ``BreakerOpen``, a RedisError (every caller's fallback
+catches those) but not a ConnectionError: redis-py retries connection errors with
+backoff, which cost each skipped command ~20 ms instead of ~0.1 ms.
 """
 
 from __future__ import annotations
@@ -24,9 +28,14 @@ from redis.connection import (
     UnixDomainSocketConnection,
 )
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
+
+
+class BreakerOpen(RedisError):
+    """Redis is skipped for the cool-down: fail at once, nothing to retry."""
 
 
 class CircuitBreaker:
@@ -87,7 +96,7 @@ class _BreakerMixin:
         if self._sock:
             return None
         if self.breaker.is_open():
-            raise RedisConnectionError("Redis skipped: circuit breaker open")
+            raise BreakerOpen("Redis skipped: circuit breaker open")
         try:
             result = super().connect_check_health(*args, **kwargs)
         except (RedisConnectionError, RedisTimeoutError) as exc:

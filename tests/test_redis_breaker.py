@@ -10,11 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from redis.exceptions import RedisError
 
 from polls_site import create_app
-from polls_site.extensions import redis_client
-from polls_site.redis_breaker import CircuitBreaker
+from polls_site.extensions import redis_client, request_redis
+from polls_site.redis_breaker import BreakerOpen, CircuitBreaker
 from tests.conftest import Voting, app_config, empty_tables, make_poll, option_ids
+from tests.live import free_port
 
 
 class Clock:
@@ -116,3 +118,18 @@ def test_after_the_cooldown_the_app_uses_redis_again(app: Flask, poll_id: int, c
     assert "Redis reachable again after 2.5 s" in caplog.text
     with app.app_context():
         assert not redis_client().breaker.is_open()
+
+
+def test_an_open_breaker_fails_each_command_at_once_without_retrying(monkeypatch) -> None:
+    """No backoff sleeps while open: redis-py retries connection errors, not BreakerOpen."""
+    client = request_redis(f"redis://127.0.0.1:{free_port()}/0", breaker_seconds=30)
+    with pytest.raises(RedisError):
+        client.get("x")  # the failed connect opens the breaker
+    assert client.breaker.is_open()
+    sleeps: list[float] = []
+    monkeypatch.setattr("redis.retry.sleep", sleeps.append)
+    for _ in range(20):
+        with pytest.raises(BreakerOpen):
+            client.get("x")
+    assert sleeps == []
+    client.close()
