@@ -85,7 +85,7 @@ DEFAULTS: dict[str, Any] = {
     # Form data kept in memory (all fields together), and fields (or multipart parts) per request.
     "MAX_FORM_MEMORY_SIZE": 512 * 1024,
     "MAX_FORM_PARTS": 500,
-    # Failed staff logins allowed per client IP and per username before a pause.
+    # Staff login attempts per client IP, and per (username, client IP), before a pause.
     "STAFF_LOGIN_LIMIT_IP": "20/900",
     "STAFF_LOGIN_LIMIT_USER": "5/900",
     # A staff login lasts this long, however active the session is.

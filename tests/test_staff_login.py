@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
 
+from polls_site.config import parse_limit
 from polls_site.extensions import db
 from polls_site.models import Role, StaffUser
+from polls_site.staff import login as login_module
 from tests.conftest import app_config
-from tests.staff_helpers import PASSWORD, StaffClient, audit_rows, make_staff
+from tests.staff_helpers import CSRF_RE, PASSWORD, StaffClient, audit_rows, make_staff
 
 
 def test_login_success_goes_back_to_next_page(app: Flask, client) -> None:
@@ -184,3 +188,50 @@ def test_staff_area_works_while_redis_is_down(app_without_redis: Flask) -> None:
     assert reply.status_code == 200
     assert comment_state(app, comment_id)[0] == CommentStatus.APPROVED
     assert staff.post("/staff/logout").status_code == 303
+
+
+def _client_from(app: Flask, address: str) -> StaffClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return StaffClient(client)
+
+
+def test_wrong_passwords_from_elsewhere_do_not_lock_the_real_user_out(app: Flask) -> None:
+    make_staff(app, "mod", Role.MODERATOR)
+    attacker = _client_from(app, "203.0.113.66")
+    for _ in range(12):
+        assert attacker.login("mod", "wrong password!").status_code in {401, 429}
+    assert attacker.login("mod").status_code == 429  # the attacker's address is held
+    assert _client_from(app, "198.51.100.7").login("mod").status_code == 303
+
+
+def test_parallel_wrong_logins_get_no_more_password_checks_than_the_limit(
+    app: Flask, monkeypatch
+) -> None:
+    """Counted before the password is checked, atomically: a burst cannot slip past."""
+    make_staff(app, "mod", Role.MODERATOR)
+    count, _window = parse_limit(app.config["STAFF_LOGIN_LIMIT_USER"])
+    checks: list[bool] = []
+    lock = threading.Lock()
+    original = login_module.password_matches
+
+    def counted(user, password):
+        with lock:
+            checks.append(True)
+        return original(user, password)
+
+    monkeypatch.setattr(login_module, "password_matches", counted)
+    clients = [_client_from(app, "203.0.113.66") for _ in range(25)]
+    pages = [c.client.get("/staff/login").get_data(as_text=True) for c in clients]
+    tokens = [CSRF_RE.search(page).group(1) for page in pages]
+    start = threading.Barrier(len(clients))
+
+    def attempt(i: int) -> int:
+        start.wait()
+        data = {"username": "mod", "password": "wrong password!", "csrf_token": tokens[i]}
+        return clients[i].client.post("/staff/login", data=data).status_code
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        statuses = list(pool.map(attempt, range(len(clients))))
+    assert sorted(statuses) == [401] * count + [429] * (len(clients) - count)
+    assert len(checks) == count

@@ -40,7 +40,7 @@ def login() -> Response:
         return _login_page(form, 400)
     username = normalize_username(form.username.data)
     client = ip_hash(client_ip())
-    wait = login_limit.seconds_blocked(client, username)
+    wait = login_limit.admit(client, username)
     if wait:
         minutes = math.ceil(wait / 60)
         message = ngettext(
@@ -51,9 +51,8 @@ def login() -> Response:
         return _login_page(form, 429, message)
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
     if not password_matches(user, form.password.data):
-        login_limit.count_failure(client, username)
         return _login_page(form, 401, _("Wrong username or password."))
-    login_limit.clear_username(username)
+    login_limit.succeeded(client, username)
     log_in(user)
     user.last_login_at = utcnow()
     audit.record("staff.login", "staff", user.id, staff=user)
