@@ -118,6 +118,29 @@ def test_control_characters(app: Flask, reader: Commenting) -> None:
     assert (comment.author_name, comment.text) == ("Айгуль", "строка\nвторая\t!")
 
 
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("\u202eнимда\u202c Редакция", "нимда Редакция"),  # shown as «админ Редакция»
+        ("Ай\u200bгуль", "Айгуль"),
+        ("\u2066Гульнара\u2069\ufeff", "Гульнара"),
+    ],
+)
+def test_names_lose_bidi_controls_and_zero_width_characters(
+    app: Flask, reader: Commenting, typed: str, stored: str
+) -> None:
+    make_thread(app)
+    assert reader.post(name=typed).status_code == 200
+    assert comment_rows(app)[0].author_name == stored
+
+
+def test_a_name_of_invisible_characters_only_is_no_name(app: Flask, reader: Commenting) -> None:
+    make_thread(app)
+    response = reader.post(name="\u202e\u200b\u202c")
+    assert response.status_code == 422
+    assert comment_rows(app) == []
+
+
 def test_exactly_3000_characters_and_an_80_character_name_are_fine(
     app: Flask, reader: Commenting
 ) -> None:

@@ -10,12 +10,14 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 
+from .render import without_invisible
+
 MAX_NAME = 80
 MAX_TEXT = 3000
 
 
 # NUL cannot be stored (PostgreSQL refuses it) and no reader typed it; a name is one line
-# of visible text, so it loses every control character.
+# of visible text, so it loses every control character, bidi control and zero-width one.
 _NUL = re.compile("\x00")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
@@ -25,7 +27,7 @@ def _clean_text(value: Any) -> Any:
 
 
 def _clean_name(value: Any) -> Any:
-    return _CONTROL.sub("", value).strip() if isinstance(value, str) else value
+    return without_invisible(_CONTROL.sub("", value)).strip() if isinstance(value, str) else value
 
 
 def _parent_id(value: Any) -> int | None:

@@ -13,9 +13,16 @@ _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
 # Punctuation that ends a sentence rather than the link it follows.
 _TRAILING = ".,;:!?)»\u201d'"
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-# Bidi overrides and isolates can make a link read as something else; zero-width
-# characters hide words from the auto-moderator. Neither belongs in a comment.
+# Bidi overrides and isolates can make a link read as something else (and a name as
+# another: "\u202eнимда\u202c Редакция" shows as "админ Редакция"); zero-width characters
+# hide words from the auto-moderator. None belongs in a comment or an author's name.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def without_invisible(text: str) -> str:
+    """``text`` without bidi controls and zero-width characters."""
+    return _INVISIBLE.sub("", text)
+
 
 _TAGS = {"p", "br", "a"}
 _ATTRIBUTES = {"a": {"href"}}
@@ -65,7 +72,7 @@ def render_comment_html(text: str) -> str:
     https only), so no other tag and no `on*`, `hx-*` or `style` attribute can survive even
     if the escaping above had a bug. Store it when the comment is written or edited.
     """
-    text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    text = without_invisible(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
     paragraphs = [p for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
     html = "".join(
         "<p>" + "<br>".join(_linkify(line) for line in para.split("\n")) + "</p>"
