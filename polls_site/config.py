@@ -7,6 +7,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 # The limits are "COUNT/SECONDS" strings so that one variable says both numbers.
 DEFAULTS: dict[str, Any] = {
@@ -42,6 +43,13 @@ DEFAULTS: dict[str, Any] = {
     # Least time between two recounts of one poll: a burst of votes costs one recount
     # per interval, while a lone vote is recounted at once.
     "RECOMPUTE_MIN_INTERVAL": 1.0,
+    # The site's public address, scheme://host[:port] ("https://polls.portal.kg"). Absolute
+    # URLs (feeds, oEmbed, the OpenAPI document) are built from it, never from the request's
+    # Host header, which anyone can set; unset, they follow the request (development).
+    "PUBLIC_URL": "",
+    # Host names a request may name (comma-separated, ".portal.kg" for its subdomains);
+    # others get a 400. Unset with PUBLIC_URL: its host and loopback (health probes).
+    "TRUSTED_HOSTS": "",
     # Number of proxies in front of the app that set X-Forwarded-For; 0 trusts none.
     "TRUSTED_PROXY_COUNT": 0,
     "BABEL_DEFAULT_LOCALE": "ru",
@@ -127,6 +135,22 @@ def instance_path(environ: dict[str, str] | None = None) -> str:
     return os.path.join(sys.prefix, "var", "polls_site-instance")
 
 
+def _public_url(config: dict[str, Any]) -> None:
+    """Pin absolute URLs to PUBLIC_URL (Flask's SERVER_NAME) and set TRUSTED_HOSTS."""
+    hosts = config["TRUSTED_HOSTS"]
+    if isinstance(hosts, str):
+        hosts = [h.strip() for h in hosts.split(",") if h.strip()]
+    public = str(config["PUBLIC_URL"] or "").rstrip("/")
+    if public:
+        parts = urlsplit(public)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path:
+            raise ValueError(f"PUBLIC_URL {public!r} is not of the form scheme://host[:port]")
+        config["SERVER_NAME"] = parts.netloc
+        config["PREFERRED_URL_SCHEME"] = parts.scheme
+        hosts = hosts or [parts.hostname, "localhost", "127.0.0.1", "::1"]
+    config["TRUSTED_HOSTS"] = hosts or None
+
+
 def parse_limit(value: str) -> tuple[int, int]:
     """Parse a "COUNT/SECONDS" limit such as "30/600" into (30, 600)."""
     try:
@@ -186,6 +210,7 @@ def finish(config: dict[str, Any]) -> None:
     )
     for key in (*limits, "STAFF_LOGIN_LIMIT_IP", "STAFF_LOGIN_LIMIT_USER"):
         parse_limit(config[key])
+    _public_url(config)
     # The session cookie belongs to the staff area (first party; readers never get one).
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"

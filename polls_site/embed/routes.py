@@ -94,7 +94,9 @@ def oembed() -> tuple[Response, int] | Response:
     if request.args.get("format", "json") != "json":
         return jsonify({"error": "only format=json is supported"}), 501
     url = request.args.get("url", "")
-    poll_id = poll_id_for_url(url, request.host, request.scheme)
+    # Our own URLs name PUBLIC_URL's host when it is set (SERVER_NAME), not the request's.
+    host = current_app.config["SERVER_NAME"] or request.host
+    poll_id = poll_id_for_url(url, host, request.scheme)
     try:
         if poll_id is None:
             raise NotFound()
