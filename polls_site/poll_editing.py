@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from .converters import parse_id
+
 MAX_OPTIONS = 20
 MIN_OPTIONS = 2
 MAX_OPTION_TEXT = 300
@@ -30,7 +32,7 @@ class OptionRow:
     @property
     def option_id(self) -> int | None:
         """The id of the stored option this row edits, or None for a new row."""
-        return int(self.key) if self.key.isdigit() else None
+        return parse_id(self.key)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def parse_rows(form: Mapping[str, str], keys: Sequence[str]) -> list[OptionRow]:
     """The rows named by ``keys`` (the form's ``row`` values, in order), stripped."""
     rows, seen = [], set()
     for key in keys:
-        if key in seen or not (key.isdigit() or (key.startswith("new") and key[3:].isdigit())):
+        if key in seen or not (parse_id(key) or (key.startswith("new") and key[3:].isdecimal())):
             continue
         seen.add(key)
         text = " ".join((form.get(f"text-{key}") or "").split())

@@ -7,6 +7,8 @@
   sends forms too). Flask-WTF would read a JSON body as the form instead, and a deeply
   nested or non-object JSON document then fails inside the form (a 500); such a request
   is a 400 here, with the usual error page.
+- No form of ours takes a file: a file part where a view expects text (every field of a
+  WTForms form reads files too) is a 400 before any view sees it.
 - Bodies past MAX_CONTENT_LENGTH are refused (413) by Werkzeug before they are read, and
   so are multipart forms past MAX_FORM_MEMORY_SIZE or MAX_FORM_PARTS; an urlencoded body
   gets the same two limits here, since Werkzeug applies them to multipart only.
@@ -60,7 +62,7 @@ class CleanRequest(Request):
 
 
 def init_request_guard(app: Flask) -> None:
-    """Use the cleaning request class and register the JSON check."""
+    """Use the cleaning request class and register the JSON and file checks."""
     app.request_class = CleanRequest
 
     @app.before_request
@@ -70,4 +72,9 @@ def init_request_guard(app: Flask) -> None:
             and request.is_json
             and request.blueprint not in JSON_BLUEPRINTS
         ):
+            abort(400)
+
+    @app.before_request
+    def refuse_files() -> None:
+        if request.mimetype == "multipart/form-data" and request.files:
             abort(400)

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup
 
 from ..archive_cache import archive_html
+from ..converters import parse_count
 from ..polls.routes import screen_for, thank_after_redirect
 from ..polls.service import get_public_poll, results_public
 from ..voters import current_voter, ensure_voter_cookie
@@ -17,7 +18,7 @@ bp = Blueprint("archive", __name__, url_prefix="/polls")
 @bp.get("/")
 def index() -> Response:
     """One page of the archive, newest polls first."""
-    page = request.args.get("page", 1, type=int)
+    page = parse_count(request.args.get("page"), 1)
 
     def render() -> str:
         listing = archive_page(page, current_app.config["ARCHIVE_PAGE_SIZE"])

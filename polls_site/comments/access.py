@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, request
 from flask_babel import gettext as _
 
+from ..converters import parse_id
 from ..errors import render_error
 from ..extensions import db
 from ..models import Comment, CommentStatus
@@ -71,10 +72,8 @@ def thread_for_reading(thread_key: str) -> ThreadInfo:
 
 def reply_target(thread: ThreadInfo, value: str | int | None) -> ReplyTarget | None:
     """The approved comment of this thread a reply form answers, if ``value`` names one."""
-    try:
-        comment = db.session.get(Comment, int(value)) if value else None
-    except (TypeError, ValueError):
-        return None
+    comment_id = parse_id(value)
+    comment = db.session.get(Comment, comment_id) if comment_id else None
     if comment is None or comment.thread_id != thread.id:
         return None
     if comment.status != CommentStatus.APPROVED:

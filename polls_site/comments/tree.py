@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..converters import parse_count
+
 SORTS = ("new", "old", "best")
 DEFAULT_SORT = "new"
 PAGE_SIZE = 20
@@ -94,8 +96,5 @@ def parse_sort(value: str | None) -> str:
 
 
 def parse_offset(value: str | None) -> int:
-    """A non-negative page offset; junk means the first page."""
-    try:
-        return max(int(value or 0), 0)
-    except ValueError:
-        return 0
+    """A non-negative page offset; junk (or past any row count) means the first page."""
+    return parse_count(value)

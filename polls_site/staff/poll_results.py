@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from .. import audit
 from ..analytics import FLAGS, flag_ballots, option_trends, votes_over_time
 from ..charts import Series, line_chart
+from ..converters import parse_id
 from ..exports import ballots_csv, results_csv
 from ..extensions import db
 from ..lifecycle import poll_changed
@@ -100,8 +101,9 @@ def void(poll_id: int) -> Response:
             abort(400)
         ids = flag_ballots([f for f in ballot_facts(poll_id) if not f.voided])[flag]
     for raw in request.form.getlist("ballot"):
-        if raw.isdigit():
-            ids.add(int(raw))
+        ballot_id = parse_id(raw)
+        if ballot_id:
+            ids.add(ballot_id)
     if not ids:
         flash(_("Choose the ballots to void."), "error")
         return back

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import request
 from sqlalchemy.orm import joinedload
 
+from ..converters import parse_count
 from ..extensions import db
 from ..models import Comment, CommentStatus, Thread
 
@@ -38,10 +39,7 @@ class Filters:
         """The filters in the query string (or a posted form); unknown values are dropped."""
         values = request.values
         status = values.get("status", "")
-        try:
-            page = max(int(values.get("page", 1)), 1)
-        except ValueError:
-            page = 1
+        page = max(parse_count(values.get("page"), 1), 1)
         return cls(
             thread=values.get("thread", "")[:200],
             rule=values.get("rule", "")[:50],
