@@ -161,6 +161,18 @@ def requests_for(draw, app_rules: list[tuple[Rule, str]]) -> tuple[str, str, dic
     return method, url, kwargs
 
 
+def plain_url(rule: Rule) -> str:
+    """``rule`` with ordinary path values: id 1, the seeded thread key, an allowed choice."""
+    return rule.build(
+        {
+            n: (1 if isinstance(c, IntegerConverter) else KEY)
+            if not isinstance(c, AnyConverter)
+            else sorted(c.items)[0]
+            for n, c in rule._converters.items()
+        }
+    )[1]
+
+
 def logged_in_admin(app: Flask) -> StaffClient:
     make_staff(app, "fuzz-admin", Role.ADMIN)
     staff = StaffClient(app.test_client())
@@ -231,14 +243,7 @@ def test_every_route_with_each_nasty_body(fuzz_app: Flask) -> None:
     ]
     count = 0
     for rule, method in rules(app):
-        url = rule.build(
-            {
-                n: (1 if isinstance(c, IntegerConverter) else KEY)
-                if not isinstance(c, AnyConverter)
-                else sorted(c.items)[0]
-                for n, c in rule._converters.items()
-            }
-        )[1]
+        url = plain_url(rule)
         for body in nasty if method != "GET" else [{}]:
             for client, headers in ((app.test_client(), {}), (admin.client, csrf)):
                 check(client.open(url, method=method, headers=headers, **body), method, url)
@@ -329,14 +334,7 @@ HOSTILE_VALUES = st.one_of(
 @st.composite
 def hostile_request(draw, rule: Rule, method: str) -> tuple[str, dict]:
     """One request to ``rule`` with hostile values under the parameter names the code reads."""
-    url = rule.build(
-        {
-            n: (1 if isinstance(c, IntegerConverter) else KEY)
-            if not isinstance(c, AnyConverter)
-            else sorted(c.items)[0]
-            for n, c in rule._converters.items()
-        }
-    )[1]
+    url = plain_url(rule)
 
     # Each name is sent or not, so that every example reaches most of what a view reads
     # and a refusal of one parameter does not always hide the handling of another.
