@@ -10,7 +10,7 @@ from flask import Flask
 from polls_site.comments.likes import add_like, like_mark_key
 from polls_site.comments.threads import find_thread
 from polls_site.extensions import db, redis_client
-from polls_site.models import Comment, CommentLike, CommentStatus
+from polls_site.models import Ban, Comment, CommentLike, CommentStatus
 from tests.conftest import drain_queue
 from tests.staff_helpers import (  # noqa: F401 - fixtures
     admin_fixture,
@@ -157,3 +157,35 @@ def test_export_and_erase_are_for_admins_only(app: Flask, moderator) -> None:
     assert moderator.post("/staff/privacy/export", {"voter_key": "c:asker"}).status_code == 403
     reply = moderator.post("/staff/privacy/erase", {"voter_key": "c:asker", "confirm": "yes"})
     assert reply.status_code == 403
+
+
+def test_erase_leaves_no_quoted_words_moderator_notes_or_ban_links(app: Flask, admin) -> None:
+    reasons = [
+        {"rule": "suspect_word", "score": 30, "detail": "дурак", "spans": [[3, 8]]},
+        {"rule": "links", "score": 10, "detail": "3", "spans": [[0, 2]]},
+    ]
+    target = make_comment(app, "Ты дурак", voter_key="c:asker", ip_hash="ip-a", reasons=reasons)
+    with app.app_context():
+        revision = db.session.get(Comment, target).revision
+    banned = admin.post(
+        f"/staff/comments/{target}/ban",
+        {"revision": revision, "by_voter": "1", "by_ip": "1", "days": "7", "reason": "Айгуль Т."},
+        htmx=True,
+    )
+    assert banned.status_code == 200
+    with app.app_context():
+        assert db.session.get(Comment, target).decision_reason == "Айгуль Т."
+    erase = {"voter_key": "c:asker", "confirm": "yes"}
+    assert admin.post("/staff/privacy/erase", erase).status_code == 303
+    with app.app_context():
+        comment = db.session.get(Comment, target)
+        assert comment.reasons == [
+            {"rule": "suspect_word", "score": 30, "detail": "", "spans": []},
+            {"rule": "links", "score": 10, "detail": "3", "spans": []},
+        ]
+        assert comment.decision_reason is None
+        [ban] = db.session.scalars(sa.select(Ban)).all()
+        assert (ban.voter_key, ban.ip_hash) == ("c:asker", "ip-a")  # the ban still holds
+    [row] = audit_rows(app, "ban.create")
+    assert row.after["comment_id"] is None
+    assert "asker" not in json.dumps(row.after) and "ip-a" not in json.dumps(row.after)

@@ -19,7 +19,7 @@ from ..comments.likes import like_mark_key
 from ..comments.render import render_comment_html
 from ..comments.status import thread_changed
 from ..extensions import db, redis_client
-from ..models import Comment, CommentLike, Role, utcnow
+from ..models import AuditEntry, Comment, CommentLike, Role, utcnow
 from . import bp
 from .auth import staff_required
 
@@ -136,8 +136,34 @@ def erase_comments(comments: list[Comment]) -> dict[int, str]:
         comment.ip_hash = None
         comment.user_agent = None
         comment.edited_at = utcnow()
+        # The auto-moderator's reasons quote the text; the moderator's may describe it.
+        comment.reasons = [_without_quotes(reason) for reason in comment.reasons or []]
+        comment.decision_reason = None
         threads[comment.thread_id] = comment.thread.key
+    _unlink_bans({comment.id for comment in comments})
     return threads
+
+
+def _without_quotes(reason: dict) -> dict:
+    """A stored reason without the words it matched (counts and percentages stay)."""
+    detail = str(reason.get("detail", ""))
+    numeric = detail.replace(".", "", 1).isdecimal()
+    return {**reason, "detail": detail if numeric else "", "spans": []}
+
+
+def _unlink_bans(comment_ids: set[int]) -> None:
+    """Ban audit rows made on these comments no longer pair them with a reader id or an
+    IP hash (the ban itself keeps both: it must still hold)."""
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "ban.create"))
+    for entry in entries:
+        after = entry.after or {}
+        if after.get("comment_id") in comment_ids:
+            entry.after = {
+                **after,
+                "comment_id": None,
+                "voter_key": ERASED_VOTER_KEY if after.get("voter_key") else None,
+                "ip_hash": ERASED_VOTER_KEY if after.get("ip_hash") else None,
+            }
 
 
 def _criteria_or_400() -> tuple[Commenter, list[Comment], list[CommentLike]]:
