@@ -26,11 +26,12 @@ from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from polls_site import create_app
-from polls_site.abandoned_jobs import keep_alive, requeue_abandoned
-from polls_site.extensions import db, queue_name
-from polls_site.moderation_tasks import request_comment_reconcile
-from polls_site.tasks import (
-    reconcile_results,
+from polls_site.core.db import db
+from polls_site.core.jobs import queue_name
+from polls_site.polls.jobs import reconcile_results
+from polls_site.worker.abandoned import keep_alive, requeue_abandoned
+from polls_site.worker.ticker import (
+    request_comment_reconcile,
     request_purge,
     request_reconcile,
     request_schedule,

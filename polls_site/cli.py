@@ -32,7 +32,7 @@ def init_db_command() -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Load the portal's poll and two closed polls (safe to run twice)."""
-    from .demo import seed_demo
+    from .demo.seed import seed_demo
 
     upgrade()
     created = seed_demo()
@@ -50,7 +50,7 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     The portal (PORT+1) and the widgets (PORT) are on different sites, 127.0.0.1 and
     localhost, so the widgets run as third-party iframes, as on the real portal.
     """
-    from .demo import seed_demo
+    from .demo.seed import seed_demo
     from .staff.commands import demo_accounts
 
     upgrade()
@@ -100,7 +100,7 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
                 "1",
                 "-b",
                 f"{host}:{port + 1}",
-                "polls_site.demo_portal:create_portal_app()",
+                "polls_site.demo.portal:create_portal_app()",
             ],
             cwd=ROOT,
             env=portal_env,

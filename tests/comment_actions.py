@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from polls_site.comments.render import render_comment_html
 from polls_site.comments.status import change_status, thread_changed
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Comment, CommentStatus, Thread, utcnow
 
 PORTAL = "http://127.0.0.1:8001"  # the default EMBED_ALLOWED_ORIGINS

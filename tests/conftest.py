@@ -26,8 +26,8 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from polls_site import create_app
-from polls_site.embedded_redis import ensure_embedded_redis
-from polls_site.extensions import db
+from polls_site.core.db import db
+from polls_site.core.embedded_redis import ensure_embedded_redis
 from polls_site.models import Option, Poll, PollStatus, utcnow
 
 RUN_ID = secrets.token_hex(4)

@@ -34,9 +34,9 @@ from flask import Flask
 from gunicorn.config import Config as GunicornConfig
 
 from polls_site import create_app
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Ballot, BallotChoice, utcnow
-from polls_site.tasks import request_recompute
+from polls_site.polls.jobs import request_recompute
 from tests.conftest import app_config, drain_queue, empty_tables
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from polls_site.comments.render import render_comment_html
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import AuditEntry, Comment, CommentStatus, Role, StaffUser, Thread
 from polls_site.staff.auth import hash_password
 

@@ -6,8 +6,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from polls_site.staff.poll_editor.charts import Series, line_chart
 
-from polls_site.analytics import (
+from polls_site.polls.analytics import (
     BallotFacts,
     Thresholds,
     bucket_start,
@@ -15,7 +16,6 @@ from polls_site.analytics import (
     option_trends,
     votes_over_time,
 )
-from polls_site.charts import Series, line_chart
 
 T0 = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
 

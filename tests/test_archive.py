@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Ballot, PollStatus, utcnow
-from polls_site.tasks import compute_snapshot, publish_version
+from polls_site.polls.recount import compute_snapshot
+from polls_site.polls.versions import publish_version
 from tests.conftest import Voting, closed_poll_fields, make_poll, option_ids
 
 QUESTION_RE = re.compile(r'<h2 class="poll-question"><a href="/polls/(\d+)">')

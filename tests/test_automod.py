@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from polls_site.automod import (
+from polls_site.comments.automod.rules import (
     APPROVE,
     REJECT,
     REVIEW,
@@ -19,7 +19,7 @@ from polls_site.automod import (
     parse_setting,
     rules_changed,
 )
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import ModerationSetting, ModerationWord
 
 LISTS = {"banned": ["сволоч*"], "suspect": ["дурак*"], "allowed": ["дураковат*"]}
@@ -280,7 +280,7 @@ def test_rules_are_cached_until_staff_change_them(app) -> None:
 
 
 def test_other_processes_see_the_change_through_redis(app) -> None:
-    from polls_site import automod
+    from polls_site.comments.automod import rules as automod
 
     with app.app_context():
         first = load_rules()

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Ballot, BallotChoice
 from tests.browser import WAIT_MS, Portal
 from tests.conftest import make_poll, option_ids

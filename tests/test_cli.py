@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Ballot, Poll
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 
 from polls_site.comments.render import render_comment_html
 from polls_site.comments.status import change_status, thread_changed
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Comment, CommentStatus, Thread
 from tests.comment_actions import (  # noqa: F401 - fixtures
     KEY,

@@ -12,7 +12,7 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from polls_site.comments.status import change_status, thread_changed
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Comment, CommentStatus, Thread
 from tests.browser import WAIT_MS, Portal
 from tests.comment_actions import KEY, make_thread

@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 from polls_site.comments.counts import MAX_KEYS
 from polls_site.comments.likes import like_mark_key
 from polls_site.comments.status import change_status, comment_count_key, thread_changed
-from polls_site.extensions import db, redis_client
+from polls_site.core.db import db
+from polls_site.core.redis import redis_client
 from polls_site.models import Comment, CommentLike, CommentStatus
 from tests.comment_actions import (  # noqa: F401 - fixtures
     KEY,

@@ -10,9 +10,9 @@ from flask import Flask
 from rq.job import Job
 
 from polls_site.comments.render import render_comment_html
-from polls_site.extensions import db
+from polls_site.core.clients import ip_hash
+from polls_site.core.db import db
 from polls_site.models import Ban, CommentStatus, utcnow
-from polls_site.voters import ip_hash
 from tests.comment_actions import (  # noqa: F401 - fixtures
     KEY,
     Commenting,
@@ -55,7 +55,7 @@ def test_htmx_post_stores_a_pending_comment_and_enqueues_moderation(
     assert comment.voter_key.startswith("c:") and comment.ip_hash
 
     [job] = queued_jobs(app)
-    assert job.func_name == "polls_site.moderation_tasks.moderate_comment"
+    assert job.func_name == "polls_site.comments.jobs.moderate_comment"
     assert job.args == [comment.id] or job.args == (comment.id,)
     assert job.id.endswith(f"moderate-{comment.id}")
     assert job.retries_left == 3

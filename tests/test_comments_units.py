@@ -9,13 +9,7 @@ import pytest
 
 from polls_site.comments.dates import day_offset, relative_date
 from polls_site.comments.keys import may_open_thread, origin_of, valid_thread_key
-from polls_site.comments.tree import (
-    CommentRow,
-    build_tree,
-    page_of,
-    parse_offset,
-    parse_sort,
-)
+from polls_site.comments.tree import CommentRow, build_tree, page_of, parse_offset, parse_sort
 
 ALMATY = ZoneInfo("Asia/Almaty")  # UTC+5
 ALLOWED = ["https://portal.kg", "https://m.portal.kg"]

@@ -16,7 +16,8 @@ from sqlalchemy import event
 
 from polls_site.comments.screens import list_cache_key
 from polls_site.comments.status import change_status, thread_changed
-from polls_site.extensions import db, redis_client
+from polls_site.core.db import db
+from polls_site.core.redis import redis_client
 from polls_site.models import Comment, CommentStatus, Thread, utcnow
 from tests.comment_actions import (  # noqa: F401 - fixtures
     KEY,

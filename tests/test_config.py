@@ -69,7 +69,7 @@ def test_create_app_uses_test_config(database_url, redis_url) -> None:
 
 
 def test_ip_hash_key_rotates_by_period(app) -> None:
-    from polls_site.voters import ip_hash
+    from polls_site.core.clients import ip_hash
 
     day = 86400
     with app.app_context():

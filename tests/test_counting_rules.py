@@ -8,10 +8,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from polls_site.extensions import db
-from polls_site.lifecycle import close_poll, current_poll_id, mark_current
+from polls_site.core.db import db
 from polls_site.models import Ballot, BallotChoice, Option, Poll, PollStatus, utcnow
-from polls_site.tasks import compute_snapshot, stale_poll_ids
+from polls_site.polls.lifecycle import close_poll
+from polls_site.polls.recount import compute_snapshot, stale_poll_ids
+from polls_site.polls.sections import current_poll_id, mark_current
 from tests.conftest import Voting, make_poll, option_ids
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Poll, Role
 from tests.conftest import make_poll
 from tests.live import (  # noqa: F401 - fixtures

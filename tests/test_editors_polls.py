@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import AuditEntry, Ballot, BallotChoice, Option, Poll, PollStatus, Role
 from tests.conftest import make_poll, option_ids
 from tests.staff_helpers import StaffClient, admin_fixture, make_staff, moderator_fixture  # noqa: F401

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import AuditEntry, Ballot, BallotChoice, ResultSnapshot, utcnow
-from polls_site.tasks import compute_snapshot
+from polls_site.polls.recount import compute_snapshot
 from tests.conftest import Voting, drain_queue, make_poll, option_ids
 from tests.staff_helpers import moderator_fixture  # noqa: F401
 from tests.test_editors_polls import editor_fixture  # noqa: F401

@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
-from polls_site.embed.theme import (
+from polls_site.models import PollStatus, utcnow
+from polls_site.widget.theme import (
     BACKGROUNDS,
     Theme,
     accent_css,
@@ -18,7 +19,6 @@ from polls_site.embed.theme import (
     parse_theme,
     readable_accent,
 )
-from polls_site.models import PollStatus, utcnow
 from tests.conftest import closed_poll_fields, make_poll
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from polls_site.demo.portal import create_portal_app
 
 from polls_site import create_app
-from polls_site.demo_portal import create_portal_app
-from polls_site.voters import VOTER_COOKIE
+from polls_site.widget.voters import VOTER_COOKIE
 from tests.browser import WAIT_MS
 from tests.conftest import app_config, empty_tables, make_poll
 from tests.live import ballot_count, free_port

@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from polls_site.exports import BallotRow, ballots_csv, results_csv, safe_cell
+from polls_site.polls.exports import BallotRow, ballots_csv, results_csv, safe_cell
 
 
 def parse(text: str) -> list[list[str]]:

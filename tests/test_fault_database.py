@@ -14,9 +14,9 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from polls_site import create_app
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Ballot, BallotChoice, Comment, Thread
-from polls_site.voters import make_form_token
+from polls_site.widget.voters import make_form_token
 from tests.comment_actions import KEY, Commenting, add_comment, make_thread
 from tests.conftest import Voting, app_config, empty_tables, make_poll, option_ids
 from tests.live import free_port
@@ -123,8 +123,8 @@ def test_a_comment_that_cannot_be_stored_leaves_nothing(app: Flask) -> None:
 
 
 def test_a_decision_cut_off_before_the_thread_count_changes_nothing(app: Flask) -> None:
+    from polls_site.comments.jobs import moderate_comment
     from polls_site.models import CommentStatus
-    from polls_site.moderation_tasks import moderate_comment
 
     thread_id = make_thread(app)
     comment_id = add_comment(app, thread_id, status=CommentStatus.PENDING)

@@ -17,10 +17,11 @@ from redis import Redis
 from rq import Worker
 
 from polls_site.comments.status import comment_count_key
-from polls_site.extensions import db, rkey
+from polls_site.core.db import db
+from polls_site.core.redis import rkey
 from polls_site.models import Ballot, ResultSnapshot
-from polls_site.ratelimit import dedupe_key
-from polls_site.tasks import version_key
+from polls_site.polls.limits import dedupe_key
+from polls_site.polls.versions import version_key
 from tests.comment_actions import add_comment, make_thread
 from tests.conftest import make_poll, option_ids
 from tests.faults import PrivateRedis, private_redis_fixture, wait_for  # noqa: F401

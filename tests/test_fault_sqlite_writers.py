@@ -14,7 +14,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Ballot, Comment, CommentStatus
 from tests.comment_actions import make_thread
 from tests.conftest import make_poll, option_ids

@@ -31,9 +31,10 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from polls_site import create_app
-from polls_site.extensions import db, task_queue
+from polls_site.comments.jobs import moderate_comment
+from polls_site.core.db import db
+from polls_site.core.jobs import task_queue
 from polls_site.models import Ballot, BallotChoice, Comment, CommentStatus, ResultSnapshot
-from polls_site.moderation_tasks import moderate_comment
 from tests.comment_actions import Commenting, make_thread
 from tests.conftest import app_config, empty_tables, make_poll, option_ids
 from tests.faults import wait_for

@@ -15,7 +15,8 @@ from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.routing import Rule
 
-from polls_site.extensions import csrf, db
+from polls_site.core.db import db
+from polls_site.core.session import csrf
 from polls_site.models import Ballot, Comment, CommentLike, CommentStatus, Role
 from tests.comment_actions import KEY, Commenting, add_comment, make_thread
 from tests.conftest import Voting, make_poll, option_ids

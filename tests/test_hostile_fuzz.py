@@ -21,7 +21,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from polls_site import create_app
 from polls_site.models import CommentStatus, Role
-from polls_site.voters import make_form_token
+from polls_site.widget.voters import make_form_token
 from tests.comment_actions import KEY, add_comment, make_thread
 from tests.conftest import app_config, empty_tables, make_poll
 from tests.staff_helpers import StaffClient, make_staff

@@ -13,7 +13,8 @@ from flask import Flask
 
 from polls_site import create_app
 from polls_site.config import DEFAULTS
-from polls_site.extensions import db, redis_client
+from polls_site.core.db import db
+from polls_site.core.redis import redis_client
 from polls_site.models import Comment, Role, StaffUser
 from tests.comment_actions import KEY, Commenting, add_comment, make_thread
 from tests.conftest import Voting, drain_queue, make_poll, option_ids

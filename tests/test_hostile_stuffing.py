@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from polls_site.config import parse_limit
-from polls_site.extensions import db
+from polls_site.core.clients import limit_hash, network_limit_hash
+from polls_site.core.db import db
 from polls_site.models import Ballot
-from polls_site.ratelimit import admit_vote
-from polls_site.voters import limit_hash, network_limit_hash
+from polls_site.polls.limits import admit_vote
 from tests.conftest import Voting, make_poll, option_ids
 
 ATTEMPTS = 10_000

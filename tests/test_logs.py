@@ -6,7 +6,7 @@ import json
 import logging
 import re
 
-from polls_site.logs import JsonFormatter
+from polls_site.core.logs import JsonFormatter
 from tests.comment_actions import KEY, add_comment, make_thread
 from tests.conftest import Voting, drain_queue, option_ids
 
@@ -38,7 +38,7 @@ def test_a_forged_request_id_is_replaced(client) -> None:
 def test_the_vote_request_id_reaches_the_job_log(app, poll_id, caplog) -> None:
     reader = Voting(app.test_client())
     reader.vote(poll_id, option_ids(app, poll_id)[0], headers={"X-Request-ID": "vote-7"})
-    with caplog.at_level(logging.INFO, logger="polls_site.tasks"):
+    with caplog.at_level(logging.INFO, logger="polls_site.polls.jobs"):
         drain_queue(app)
     job_line = next(r for r in json_lines(caplog) if r["msg"] == "poll recomputed")
     assert job_line["request_id"] == "vote-7"
@@ -46,7 +46,7 @@ def test_the_vote_request_id_reaches_the_job_log(app, poll_id, caplog) -> None:
 
 
 def test_unchanged_results_polls_are_counted_not_logged(app, client, poll_id, caplog) -> None:
-    from polls_site.tasks import publish_version
+    from polls_site.polls.versions import publish_version
 
     with app.app_context():
         publish_version(poll_id, 3)

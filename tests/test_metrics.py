@@ -53,7 +53,7 @@ def test_metrics_are_hidden_from_the_public(app, client) -> None:
 def test_a_failing_job_is_counted(app, client) -> None:
     import pytest
 
-    from polls_site.metrics import timed_job
+    from polls_site.core.metrics import timed_job
 
     before = sample(
         client.get("/metrics").get_data(as_text=True),

@@ -8,19 +8,16 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from polls_site import moderation_tasks
+from polls_site.comments import jobs as moderation_tasks
+from polls_site.comments.jobs import enqueue_moderation, moderate_comment, reconcile_comments
 from polls_site.comments.render import render_comment_html
 from polls_site.comments.status import thread_version_key
-from polls_site.extensions import db, redis_client, task_queue
-from polls_site.metrics import COMMENTS_MODERATED
+from polls_site.core.db import db
+from polls_site.core.jobs import site_job_id, task_queue
+from polls_site.core.metrics import COMMENTS_MODERATED
+from polls_site.core.redis import redis_client
 from polls_site.models import Ban, Comment, CommentStatus, Thread, utcnow
-from polls_site.moderation_tasks import (
-    enqueue_moderation,
-    moderate_comment,
-    reconcile_comments,
-    request_comment_reconcile,
-)
-from polls_site.tasks import site_job_id
+from polls_site.worker.ticker import request_comment_reconcile
 from tests.conftest import drain_queue
 
 CLEAN = "Хорошая новость, давно пора было договориться о торговле."
@@ -131,7 +128,7 @@ def test_the_agreed_dotted_path_twice_applies_once(app, thread_id) -> None:
     revision = load(app, comment_id).revision
     with app.app_context():
         for _ in range(2):
-            task_queue().enqueue("polls_site.moderation_tasks.moderate_comment", comment_id)
+            task_queue().enqueue("polls_site.comments.jobs.moderate_comment", comment_id)
     drain_queue(app)
     comment = load(app, comment_id)
     assert comment.status == CommentStatus.APPROVED
@@ -303,14 +300,14 @@ def test_the_ticker_asks_for_one_reconcile_per_interval(app) -> None:
     with app.app_context():
         assert request_comment_reconcile() and request_comment_reconcile()
         (job,) = task_queue().get_jobs()
-        assert job.func_name == "polls_site.moderation_tasks.reconcile_comments"
+        assert job.func_name == "polls_site.comments.jobs.reconcile_comments"
 
 
 def test_one_log_line_per_job_without_the_text(app, thread_id, caplog) -> None:
     comment_id = add_comment(app, thread_id, SUSPECT)
-    with caplog.at_level(logging.INFO, logger="polls_site.moderation_tasks"):
+    with caplog.at_level(logging.INFO, logger="polls_site.comments.jobs"):
         moderate_by_worker(app, comment_id)
-    (record,) = [r for r in caplog.records if r.name == "polls_site.moderation_tasks"]
+    (record,) = [r for r in caplog.records if r.name == "polls_site.comments.jobs"]
     assert record.getMessage() == "comment moderated"
     assert record.comment_id == comment_id and record.status == "review"
     assert record.rules == ["suspect_word"] and record.job_id

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from polls_site import near_cache as module
-from polls_site.near_cache import NearCache
+from polls_site.core import near_cache as module
+from polls_site.core.near_cache import NearCache
 
 
 def test_values_expire_and_none_is_not_kept(monkeypatch) -> None:

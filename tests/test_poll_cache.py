@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Poll
-from polls_site.poll_cache import OptionInfo, PollInfo, forget_poll, load_poll
+from polls_site.polls.cache import OptionInfo, PollInfo, forget_poll, load_poll
 from tests.conftest import Voting, drain_queue, make_poll, option_ids
 
 

@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 
 from polls_site import create_app
-from polls_site.extensions import redis_client
-from polls_site.redis_breaker import CircuitBreaker
+from polls_site.core.breaker import CircuitBreaker
+from polls_site.core.redis import redis_client
 from tests.conftest import Voting, app_config, empty_tables, make_poll, option_ids
 
 
@@ -31,7 +31,7 @@ def test_breaker_opens_for_the_cooldown_and_logs_once(caplog) -> None:
     clock = Clock()
     breaker = CircuitBreaker(2.0, clock=clock)
     assert not breaker.is_open()
-    with caplog.at_level(logging.WARNING, logger="polls_site.redis_breaker"):
+    with caplog.at_level(logging.WARNING, logger="polls_site.core.breaker"):
         breaker.failed(OSError("refused"))
         breaker.failed(OSError("refused again"))  # already open: no second line
         assert breaker.is_open()

@@ -6,9 +6,9 @@ import logging
 
 import sqlalchemy as sa
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Ballot
-from polls_site.tasks import stale_poll_ids
+from polls_site.polls.recount import stale_poll_ids
 from tests.conftest import Voting, make_poll, option_ids
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from polls_site.results import add_votes, build_rows, largest_remainder_percents
+from polls_site.polls.results import add_votes, build_rows, largest_remainder_percents
 
 counts_lists = st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=20)
 

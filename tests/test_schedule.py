@@ -9,9 +9,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from polls_site.extensions import db, redis_client, rkey
-from polls_site.lifecycle import apply_schedule
+from polls_site.core.db import db
+from polls_site.core.redis import redis_client, rkey
 from polls_site.models import AuditEntry, Poll, PollStatus, ResultSnapshot, utcnow
+from polls_site.polls.lifecycle import apply_schedule
 from tests.conftest import make_poll
 from tests.test_worker import ROOT, worker_env
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from polls_site.security_headers import (
+from polls_site.core.security_headers import (
     API,
     PAGE,
     STRICT_CSP,

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.security import check_password_hash
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Role, StaffUser
 from polls_site.staff.auth import has_role
 from tests.staff_helpers import (  # noqa: F401 - fixtures

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from polls_site.models import CommentStatus, Role
-from polls_site.staff import moderation
+from polls_site.staff.moderation import decisions as moderation
 from tests.staff_helpers import (  # noqa: F401 - fixtures
     StaffClient,
     admin_fixture,

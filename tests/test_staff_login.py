@@ -7,7 +7,7 @@ import re
 import pytest
 from flask import Flask
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Role, StaffUser
 from tests.conftest import app_config
 from tests.staff_helpers import PASSWORD, StaffClient, audit_rows, make_staff

@@ -9,7 +9,8 @@ from flask import Flask
 
 from polls_site.comments.likes import add_like, like_mark_key
 from polls_site.comments.threads import find_thread
-from polls_site.extensions import db, redis_client
+from polls_site.core.db import db
+from polls_site.core.redis import redis_client
 from polls_site.models import Comment, CommentLike, CommentStatus
 from tests.conftest import drain_queue
 from tests.staff_helpers import (  # noqa: F401 - fixtures

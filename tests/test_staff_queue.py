@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import Ban, CommentStatus
 from tests.staff_helpers import (  # noqa: F401 - fixtures
     StaffClient,

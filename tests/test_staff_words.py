@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from polls_site import automod
-from polls_site.extensions import db
+from polls_site.comments.automod import rules as automod
+from polls_site.core.db import db
 from polls_site.models import ModerationSetting, ModerationWord
 from tests.staff_helpers import admin_fixture, audit_rows, moderator_fixture  # noqa: F401
 

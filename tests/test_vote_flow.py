@@ -8,10 +8,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from polls_site.extensions import db, redis_client
+from polls_site.core.db import db
+from polls_site.core.redis import redis_client
 from polls_site.models import Ballot, BallotChoice, PollStatus, ResultsVisibility, utcnow
-from polls_site.poll_cache import forget_poll
-from polls_site.ratelimit import dedupe_key
+from polls_site.polls.cache import forget_poll
+from polls_site.polls.limits import dedupe_key
 from tests.conftest import Voting, closed_poll_fields, make_poll, option_ids
 
 

@@ -23,9 +23,10 @@ from hypothesis.stateful import (
 )
 
 from polls_site import create_app
-from polls_site.extensions import db, redis_client
+from polls_site.core.db import db
+from polls_site.core.redis import redis_client
 from polls_site.models import Ballot, BallotChoice, Poll, PollStatus, ResultSnapshot
-from polls_site.poll_cache import forget_poll
+from polls_site.polls.cache import forget_poll
 from tests.conftest import Voting, app_config, drain_queue, empty_tables, make_poll, option_ids
 
 VOTERS = 4

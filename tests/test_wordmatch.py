@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from polls_site.wordmatch import WordList, fingerprint, normalize_pattern, spellings, words
+from polls_site.comments.automod.wordmatch import (
+    WordList,
+    fingerprint,
+    normalize_pattern,
+    spellings,
+    words,
+)
 
 
 def spans_text(text: str, spans: list[list[int]]) -> list[str]:

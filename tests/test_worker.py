@@ -9,16 +9,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from polls_site.extensions import db, redis_client, task_queue
+from polls_site.core.db import db
+from polls_site.core.jobs import task_queue
+from polls_site.core.redis import redis_client
 from polls_site.models import Ballot, BallotChoice, ResultSnapshot
-from polls_site.tasks import (
-    compute_snapshot,
-    rebuild_dedupe_keys,
-    reconcile_results,
-    request_recompute,
-    stale_poll_ids,
-    version_key,
-)
+from polls_site.polls.jobs import rebuild_dedupe_keys, reconcile_results, request_recompute
+from polls_site.polls.recount import compute_snapshot, stale_poll_ids
+from polls_site.polls.versions import version_key
 from tests.conftest import Voting, drain_queue, option_ids
 from tests.live import environment
 
@@ -67,7 +64,7 @@ def test_vote_while_the_job_runs_gets_a_job_of_its_own(app, poll_id) -> None:
     vote_as_new_readers(app, poll_id, [option])
     with app.app_context():
         # The running job clears the pending marker before it counts...
-        from polls_site.extensions import rkey
+        from polls_site.core.redis import rkey
 
         redis_client().delete(rkey("recompute-pending", poll_id))
     # ...so a vote arriving now must not be folded into it.
@@ -202,7 +199,7 @@ def test_retention_clears_old_ip_hashes_only(app, poll_id) -> None:
     from datetime import timedelta
 
     from polls_site.models import utcnow
-    from polls_site.tasks import purge_expired_ip_hashes
+    from polls_site.worker.retention import purge_expired_ip_hashes
 
     option = option_ids(app, poll_id)[0]
     with app.app_context():
@@ -256,7 +253,7 @@ def test_retention_clears_old_comment_ip_hashes_and_user_agents(app) -> None:
     from datetime import timedelta
 
     from polls_site.models import Comment, Thread, utcnow
-    from polls_site.tasks import purge_expired_ip_hashes
+    from polls_site.worker.retention import purge_expired_ip_hashes
 
     with app.app_context():
         thread = Thread(key="retention")

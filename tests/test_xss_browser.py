@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from polls_site.comments.render import render_comment_html
-from polls_site.extensions import db
+from polls_site.core.db import db
 from polls_site.models import (
     AuditEntry,
     Comment,

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from flask import current_app
 from redis.exceptions import RedisError
 
-from .extensions import redis_client, rkey
-from .html_cache import shared_html
-from .i18n import explicit_lang
+from ..core.i18n import explicit_lang
+from ..core.redis import redis_client, rkey
+from ..core.shared_html import shared_html
+from ..polls.versions import polls_changed
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,11 @@ def archive_html(name: str, render: Callable[[], str]) -> str:
     """The cached HTML named ``name`` (in this request's language), or ``render()``'s."""
     field = f"{name}:{explicit_lang() or '-'}"
     return shared_html(_key(), field, render, current_app.config["ARCHIVE_CACHE_SECONDS"])
+
+
+@polls_changed.connect
+def _poll_changed(_poll_id: int, **_extra: object) -> None:
+    forget_archive()
 
 
 def forget_archive() -> None:

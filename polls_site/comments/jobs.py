@@ -22,12 +22,12 @@ from rq.exceptions import DuplicateJobError
 from rq.job import JobStatus
 from sqlalchemy.orm.exc import StaleDataError
 
-from .automod import APPROVE, REJECT, REVIEW, Context, Verdict, evaluate, load_rules
-from .comments.status import change_status, thread_changed
-from .extensions import db, task_queue
-from .metrics import count_moderation, timed_job
-from .models import Ban, Comment, CommentStatus, utcnow
-from .tasks import enqueue_periodic, job_fields, job_options, site_job_id
+from ..core.db import db
+from ..core.jobs import job_fields, job_options, site_job_id, task_queue
+from ..core.metrics import count_moderation, timed_job
+from ..models import Ban, Comment, CommentStatus, utcnow
+from .automod.rules import APPROVE, REJECT, REVIEW, Context, Verdict, evaluate, load_rules
+from .status import change_status, thread_changed
 
 log = logging.getLogger(__name__)
 
@@ -219,10 +219,3 @@ def reconcile_comments() -> list[int]:
         if stale:
             log.info("pending comments re-enqueued", extra={"comments": stale[:50]})
         return stale
-
-
-def request_comment_reconcile() -> bool:
-    """Enqueue one comment reconcile pass per RECONCILE_SECONDS; False if Redis failed."""
-    return enqueue_periodic(
-        "reconcile-comments", reconcile_comments, current_app.config["RECONCILE_SECONDS"]
-    )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, render_template
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from .htmx import is_htmx
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +34,7 @@ def render_error(status: int, message: str | None = None) -> Response:
     """
     if message is None:
         message = _messages().get(status, _messages()[500])
-    fragment = request.headers.get("HX-Request") == "true"
-    template = "errors/_error.html" if fragment else "errors/error.html"
+    template = "errors/_error.html" if is_htmx() else "errors/error.html"
     try:
         body = render_template(template, status=status, message=message)
     except Exception:

@@ -10,7 +10,9 @@ from flask import Blueprint, Response, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from .extensions import db, redis_client, task_queue
+from .db import db
+from .jobs import task_queue
+from .redis import redis_client
 
 bp = Blueprint("health", __name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import Babel, get_locale
 
-from .extensions import babel
+babel = Babel()
 
 
 def explicit_lang() -> str | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR",
-    str(Path(__file__).resolve().parent.parent / "instance" / "prometheus"),
+    str(Path(__file__).resolve().parents[2] / "instance" / "prometheus"),
 )
 os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 

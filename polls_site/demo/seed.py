@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from .comments.render import render_comment_html
-from .extensions import db
-from .models import (
+from ..comments.render import render_comment_html
+from ..core.clients import ip_hash
+from ..core.db import db
+from ..models import (
     Ballot,
     BallotChoice,
     Comment,
@@ -21,8 +22,8 @@ from .models import (
     Thread,
     utcnow,
 )
-from .tasks import compute_snapshot, publish_version
-from .voters import ip_hash
+from ..polls.recount import compute_snapshot
+from ..polls.versions import publish_version
 
 # (question, status, opened, closed, [(option text, votes), ...] in the editors' order)
 DEMO_POLLS = [

@@ -18,10 +18,10 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy.orm import joinedload
 
-from . import html_cache
-from .extensions import db, redis_client, rkey
-from .models import Poll, voting_state
-from .near_cache import near_cache
+from ..core.db import db
+from ..core.near_cache import near_cache
+from ..core.redis import redis_client, rkey
+from ..models import Poll, voting_state
 
 log = logging.getLogger(__name__)
 
@@ -140,14 +140,19 @@ def _from_database(poll_id: int) -> PollInfo | None:
     return PollInfo.from_model(poll) if poll is not None else None
 
 
+def page_key(kind: str, poll_id: int) -> str:
+    """The Redis hash holding one poll's cached ``kind`` ("form" or "results") HTML variants."""
+    return rkey("html", kind, poll_id)
+
+
 def forget_poll(poll_id: int) -> None:
     """Drop the cached copy, and the HTML rendered from it, after the poll changed."""
     near_cache().forget(("poll", poll_id))
     try:
         redis_client().delete(
             _key(poll_id),
-            html_cache.page_key("form", poll_id),
-            html_cache.page_key("results", poll_id),
+            page_key("form", poll_id),
+            page_key("results", poll_id),
         )
     except RedisError as exc:
         log.warning("cached poll %s not dropped (it expires by itself): %s", poll_id, exc)

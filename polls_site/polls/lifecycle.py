@@ -9,22 +9,20 @@ conditional UPDATE, so two workers (or a worker and an editor) cannot apply it t
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from .archive_cache import forget_archive
-from .extensions import db
-from .metrics import timed_job
-from .models import AuditEntry, Poll, PollStatus, utcnow
-from .poll_cache import forget_poll
+from ..core.db import db
+from ..core.metrics import timed_job
+from ..models import AuditEntry, Poll, PollStatus, utcnow
+from .cache import forget_poll
+from .jobs import request_recompute
+from .versions import polls_changed
 
 log = logging.getLogger(__name__)
 
 SCHEDULER_NAME = "scheduler"
-# What a portal section's name may be ("main", "sport", "kg-news").
-SECTION_PATTERN = r"^[a-z0-9-]{1,40}$"
 
 
 def open_poll(poll: Poll, now: datetime | None = None) -> None:
@@ -51,42 +49,10 @@ def reopen_poll(poll: Poll, closes_at: datetime | None = None) -> None:
     poll.closes_at = closes_at
 
 
-def mark_current(poll: Poll, section: str) -> Poll | None:
-    """Make ``poll`` the current poll of ``section``; returns the poll it replaces, if any.
-
-    The unique constraint on ``current_section`` is what guarantees one current poll
-    per section; the previous holder is cleared first, in the same transaction.
-    """
-    previous = db.session.scalar(
-        sa.select(Poll).where(Poll.current_section == section, Poll.id != poll.id)
-    )
-    if previous is not None:
-        previous.current_section = None
-        db.session.flush()
-    poll.current_section = section
-    return previous
-
-
-def valid_section(section: str) -> bool:
-    """True for a well-formed portal section name."""
-    return re.fullmatch(SECTION_PATTERN, section) is not None
-
-
-def current_poll_id(section: str) -> int | None:
-    """The id of the current poll of ``section`` (drafts never count)."""
-    if not valid_section(section):
-        return None
-    return db.session.scalar(
-        sa.select(Poll.id).where(Poll.current_section == section, Poll.status != PollStatus.DRAFT)
-    )
-
-
 def poll_changed(poll_id: int) -> None:
     """After a committed change: drop cached copies and have the worker recount."""
-    from .tasks import request_recompute
-
     forget_poll(poll_id)
-    forget_archive()
+    polls_changed.send(poll_id)
     request_recompute(poll_id)
 
 

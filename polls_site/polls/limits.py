@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
 
-from .config import parse_limit
-from .extensions import lua_script, redis_client, rkey
+from ..config import parse_limit
+from ..core.limits import Admission, admit
+from ..core.redis import redis_client, rkey
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +38,6 @@ return {'duplicate', 0}
 
 
 DEDUPE_TTL_OPEN_ENDED = timedelta(days=90)
-
-
-@dataclass(frozen=True)
-class Admission:
-    """What Redis said about a vote attempt.
-
-    ``verdict`` is "ok", "duplicate", "limited" or "unchecked" (Redis unreachable:
-    the database constraint is then the only dedupe and no rate limit applies).
-    """
-
-    verdict: str
-    retry_after: int = 0
 
 
 def dedupe_ttl(closes_at: datetime | None, now: datetime) -> int:
@@ -92,13 +80,8 @@ def admit_vote(poll_id: int, voter_key: str, ip_hash: str, net_hash: str, ttl: i
         per_net_count,
         per_net_window,
     ]
-    try:
-        verdict, ttl = lua_script(_ADMIT_VOTE)(keys=keys, args=args)
-    except RedisError as exc:
-        log.warning("vote rate limiting and dedupe DISABLED, Redis unavailable: %s", exc)
-        return Admission("unchecked")
-    verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
-    return Admission(verdict, max(int(ttl), 1) if verdict == "limited" else 0)
+    # Without Redis the database constraint is the only dedupe.
+    return admit(_ADMIT_VOTE, keys, args, "vote rate limiting and dedupe")
 
 
 def release_vote(poll_id: int, voter_key: str) -> None:

@@ -11,14 +11,17 @@ from flask import abort
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .. import ratelimit
-from ..extensions import db, redis_client
+from ..core.clients import client_ip, ip_hash, limit_hash, network_hash, network_limit_hash
+from ..core.db import db
+from ..core.near_cache import near_cache
+from ..core.redis import redis_client
 from ..models import Ballot, BallotChoice, PollStatus, ResultSnapshot, ResultsVisibility
-from ..near_cache import near_cache
-from ..poll_cache import PollInfo, load_poll
-from ..results import ResultRow, add_votes
-from ..tasks import request_recompute, version_key
-from ..voters import Voter, client_ip, ip_hash, limit_hash, network_hash, network_limit_hash
+from ..widget.voters import Voter
+from . import limits as ratelimit
+from .cache import PollInfo, load_poll
+from .jobs import request_recompute
+from .results import ResultRow, add_votes
+from .versions import version_key
 
 log = logging.getLogger(__name__)
 

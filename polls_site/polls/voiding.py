@@ -11,8 +11,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from .extensions import db
-from .models import Ballot, utcnow
+from ..core.db import db
+from ..models import Ballot, utcnow
 
 MAX_REASON = 300
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from flask import has_request_context
 
-from .extensions import db
-from .models import AuditEntry, StaffUser
+from ..core.db import db
+from ..models import AuditEntry, StaffUser
+from .auth import current_staff
 
 # The name recorded for actions taken from the command line (no staff member).
 COMMAND_LINE = "(command line)"
@@ -32,9 +33,6 @@ def record(
     else the command line. The caller commits (with the change it describes).
     """
     if staff is None and has_request_context():
-        # Imported here: the staff package imports this module while it loads.
-        from .staff.auth import current_staff
-
         staff = current_staff()
     entry = AuditEntry(
         staff_id=staff.id if staff else None,

@@ -8,7 +8,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 
 from ..config import parse_limit
-from ..extensions import lua_script, redis_client, rkey
+from ..core.redis import lua_script, redis_client, rkey
 
 log = logging.getLogger(__name__)
 

@@ -1,15 +1,10 @@
-"""Helpers the staff views share: htmx or not, and the redirect after a plain form post."""
+"""The redirect after a plain form post that the staff views share."""
 
 from __future__ import annotations
 
 from flask import Response, redirect, request
 
 from .auth import safe_next
-
-
-def is_htmx() -> bool:
-    """True for requests made by htmx, which get a fragment instead of a page."""
-    return request.headers.get("HX-Request") == "true"
 
 
 def back(default_endpoint_url: str) -> Response:

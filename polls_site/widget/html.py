@@ -1,30 +1,22 @@
-"""Rendered widget HTML shared by every reader, kept in Redis for a few seconds.
+"""Rendered widget HTML shared by every reader: one variant per request's language, theme
+and host, read through this process's near cache and a Redis hash.
 
-Two fragments are the same for everyone: a poll's vote form as a new reader sees
-it, and its results at a given version. Rendering them is most of what a widget
-request costs, so each is rendered once per POLL_CACHE_SECONDS and variant.
+Some fragments are the same for everyone (a poll's vote form as a new reader sees it, its
+results at a given version, a page of a thread's comments). Rendering them is most of what
+a widget request costs, so each is rendered once per variant and cache period.
 Redis trouble only means rendering again.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
-from flask import current_app, request
-from redis.exceptions import RedisError
+from flask import request
 
-from .embed.theme import request_theme
-from .extensions import redis_client, rkey
-from .i18n import explicit_lang
-from .near_cache import near_cache
-
-log = logging.getLogger(__name__)
-
-
-def page_key(kind: str, poll_id: int) -> str:
-    """The Redis hash holding one poll's cached ``kind`` ("form" or "results") variants."""
-    return rkey("html", kind, poll_id)
+from ..core.i18n import explicit_lang
+from ..core.near_cache import near_cache
+from ..core.shared_html import shared_html
+from .theme import request_theme
 
 
 def variant(*parts: object) -> str:
@@ -36,31 +28,6 @@ def variant(*parts: object) -> str:
     return ":".join([*map(str, parts), explicit_lang() or "-", request_theme().key, request.host])
 
 
-def cached_html(key: str, field: str, render: Callable[[], str]) -> str:
-    """The cached HTML at ``key``/``field``, or ``render()``'s, stored for the next reader."""
-    seconds = current_app.config["POLL_CACHE_SECONDS"]
+def cached_html(key: str, field: str, render: Callable[[], str], seconds: int) -> str:
+    """The cached HTML at ``key``/``field``, or ``render()``'s, stored for ``seconds``."""
     return near_cache().get_or_load((key, field), lambda: shared_html(key, field, render, seconds))
-
-
-def shared_html(key: str, field: str, render: Callable[[], str], seconds: int) -> str:
-    """``render()``'s HTML through the Redis hash ``key``: read ``field``, or render and
-    store it. The hash expires ``seconds`` after its first field, so every variant in it
-    goes together; Redis trouble only means rendering again."""
-    client = redis_client()
-    try:
-        html = client.hget(key, field)
-    except RedisError:
-        return render()
-    if html is not None:
-        return html.decode()
-    html_text = render()
-    try:
-        pipe = client.pipeline(transaction=False)
-        pipe.hset(key, field, html_text)
-        pipe.ttl(key)
-        _, ttl = pipe.execute()
-        if ttl < 0:  # a new hash: every variant in it expires together
-            client.expire(key, seconds)
-    except RedisError as exc:
-        log.warning("rendered HTML not cached: %s", exc)
-    return html_text

@@ -1,4 +1,4 @@
-"""Who is voting: the signed voter cookie, its no-cookie fallback, hashed IPs, vote tokens.
+"""Who is reading: the signed voter cookie, its no-cookie fallback, the widget form tokens.
 
 Inside a cross-site iframe the browser may keep no cookie at all (Safari), so
 nothing here depends on the session: the voter cookie is a bonus, the CSRF
@@ -8,9 +8,6 @@ network prefix and the browser.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
 import secrets
 import time
 from dataclasses import dataclass
@@ -18,6 +15,8 @@ from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
+
+from ..core.clients import client_ip, keyed_hash, network_prefix
 
 VOTER_COOKIE = "pv"
 VOTER_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -29,74 +28,6 @@ class Voter:
 
     key: str  # stored on the ballot: "c:<cookie id>" or "f:<fingerprint hash>"
     has_cookie: bool
-
-
-def _keyed_hash(purpose: str, value: str) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    message = f"{purpose}:{value}".encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
-
-
-def client_ip() -> str:
-    """The client address; X-Forwarded-For counts only through a configured ProxyFix."""
-    return request.remote_addr or "0.0.0.0"
-
-
-def ip_hash_period(now: float | None = None) -> int:
-    """The number of the current IP-hash key period (IP_HASH_ROTATION_DAYS long)."""
-    days = current_app.config["IP_HASH_ROTATION_DAYS"]
-    return int((time.time() if now is None else now) // (days * 86400))
-
-
-def ip_hash(ip: str, now: float | None = None) -> str:
-    """A keyed hash of an IP address: raw addresses are never stored.
-
-    The key changes every IP_HASH_ROTATION_DAYS (it is derived from SECRET_KEY and
-    the period), so one address cannot be followed across periods; ballots keep
-    the hash they were stored with.
-    """
-    return _keyed_hash(f"ip:{ip_hash_period(now)}", ip)
-
-
-def network_hash(ip: str, now: float | None = None) -> str:
-    """A keyed hash of the /24 or /64 network of ``ip`` (rotating like ``ip_hash``)."""
-    return ip_hash(network_prefix(ip), now)
-
-
-def limit_subject(ip: str) -> str:
-    """What a rate limit counts: an IPv4 address, or the /64 of an IPv6 one.
-
-    One IPv6 subscriber usually holds a whole /64, so counting single addresses would give
-    them 2**64 separate allowances.
-    """
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip
-    return ip if address.version == 4 else network_prefix(ip)
-
-
-def limit_hash(ip: str) -> str:
-    """The keyed hash rate limits count under (see limit_subject); never stored in SQL."""
-    return ip_hash(limit_subject(ip))
-
-
-def network_limit_hash(ip: str) -> str:
-    """The keyed hash the per-network vote limit counts under: the /24, or an IPv6 /48.
-
-    An IPv6 /64 is one subscriber (see limit_subject); a /48 is the usual site.
-    """
-    return ip_hash(network_prefix(ip, ipv6_bits=48))
-
-
-def network_prefix(ip: str, ipv6_bits: int = 64) -> str:
-    """The /24 (IPv4) or /``ipv6_bits`` (IPv6) network an address belongs to."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip
-    bits = 24 if address.version == 4 else ipv6_bits
-    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
 
 
 def _signer() -> Signer:
@@ -131,7 +62,7 @@ def current_voter() -> Voter:
             request.headers.get("Accept-Language", ""),
         )
     )
-    return Voter(key=f"f:{_keyed_hash('fingerprint', browser)}", has_cookie=False)
+    return Voter(key=f"f:{keyed_hash('fingerprint', browser)}", has_cookie=False)
 
 
 def ensure_voter_cookie(response: Response) -> None:

@@ -3,7 +3,7 @@
 ``evaluate`` is pure: the text, the rules (word lists and thresholds) and a ``Context`` of
 what the database knows about the author (their recent comments, an active ban) give a
 ``Verdict``. ``load_rules`` reads the lists and thresholds that staff edit, over the
-defaults shipped in ``automod_defaults.toml``. Word matching and its evasions live in
+defaults shipped in ``defaults.toml``. Word matching and its evasions live in
 ``wordmatch``.
 
 A reason is stored in ``Comment.reasons`` as ``{"rule", "score", "detail", "spans"}``:
@@ -30,8 +30,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from redis.exceptions import RedisError
 
-from .extensions import db, redis_client, rkey
-from .models import ModerationSetting, ModerationWord
+from ...core.db import db
+from ...core.redis import redis_client, rkey
+from ...models import ModerationSetting, ModerationWord
 from .wordmatch import Word, WordList, fingerprint, words
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ _LINK = re.compile(
 
 @cache
 def _defaults() -> dict[str, Any]:
-    source = resources.files(__package__).joinpath("automod_defaults.toml")
+    source = resources.files(__package__).joinpath("defaults.toml")
     return tomllib.loads(source.read_text(encoding="utf-8"))
 
 

@@ -17,10 +17,10 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
+from ...comments.status import change_status, thread_changed
+from ...core.db import db
+from ...models import Ban, Comment, CommentStatus, StaffUser, Thread, utcnow
 from .. import audit
-from ..comments.status import change_status, thread_changed
-from ..extensions import db
-from ..models import Ban, Comment, CommentStatus, StaffUser, Thread, utcnow
 
 S = CommentStatus
 

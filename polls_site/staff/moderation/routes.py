@@ -9,12 +9,13 @@ from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..automod import describe_reason
-from ..models import Comment, Role
-from . import bp
-from .auth import current_staff, staff_required
-from .highlight import highlight
-from .moderation import (
+from ...comments.automod.rules import describe_reason
+from ...core.htmx import is_htmx
+from ...models import Comment, Role
+from ..auth import current_staff, staff_required
+from ..blueprint import bp
+from ..views import back
+from .decisions import (
     ACTIONS,
     BAN_DAYS,
     BanRequest,
@@ -25,8 +26,8 @@ from .moderation import (
     status_label,
     thread_choices,
 )
+from .highlight import highlight
 from .search import PUBLISHED_STATUSES, QUEUE_STATUSES, Filters, find_comments, known_rules
-from .views import back, is_htmx
 
 
 @dataclass

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from flask import request
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import Comment, CommentStatus, Thread
+from ...core.db import db
+from ...models import Comment, CommentStatus, Thread
 
 PAGE_SIZE = 50
 

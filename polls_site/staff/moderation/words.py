@@ -10,12 +10,14 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import audit, automod
-from ..extensions import db
-from ..models import ModerationSetting, ModerationWord, Role, WordKind
-from ..wordmatch import normalize_pattern
-from . import bp
-from .auth import current_staff, has_role, staff_required
+from ...comments.automod import rules as automod
+from ...comments.automod.wordmatch import normalize_pattern
+from ...core.db import db
+from ...core.htmx import is_htmx
+from ...models import ModerationSetting, ModerationWord, Role, WordKind
+from .. import audit
+from ..auth import current_staff, has_role, staff_required
+from ..blueprint import bp
 from .highlight import highlight
 
 MAX_PATTERN = 100
@@ -71,7 +73,7 @@ def test_text() -> Response:
         "marked": highlight(text, verdict.reasons) if verdict else "",
         "described": [automod.describe_reason(r) for r in verdict.reasons] if verdict else [],
     }
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return Response(render_template("staff/_verdict.html", **context))
     return _page(**context)
 

@@ -19,10 +19,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from ..lifecycle import SECTION_PATTERN
-from ..models import ResultsVisibility
-from ..voiding import MAX_REASON
-from .poll_store import PollSettings
+from ...models import ResultsVisibility
+from ...polls.sections import SECTION_PATTERN
+from ...polls.voiding import MAX_REASON
+from .store import PollSettings
 
 VISIBILITY_CHOICES = [
     SelectChoice(ResultsVisibility.ALWAYS.value, _l("Always")),

@@ -6,18 +6,18 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 
+from ...core.db import db
+from ...models import Poll, ResultSnapshot, Role
+from ...polls.analytics import FLAGS, flag_ballots, option_trends, votes_over_time
+from ...polls.exports import ballots_csv, results_csv
+from ...polls.lifecycle import poll_changed
+from ...polls.voiding import void_ballots
 from .. import audit
-from ..analytics import FLAGS, flag_ballots, option_trends, votes_over_time
-from ..charts import Series, line_chart
-from ..exports import ballots_csv, results_csv
-from ..extensions import db
-from ..lifecycle import poll_changed
-from ..models import Poll, ResultSnapshot, Role
-from ..voiding import void_ballots
-from . import bp
-from .auth import staff_required
-from .poll_forms import VoidForm
-from .poll_store import ballot_facts, ballot_rows
+from ..auth import staff_required
+from ..blueprint import bp
+from .charts import Series, line_chart
+from .forms import VoidForm
+from .store import ballot_facts, ballot_rows
 
 
 def flag_label(flag: str) -> str:

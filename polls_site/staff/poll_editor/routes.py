@@ -9,12 +9,11 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
-from ..extensions import db
-from ..lifecycle import close_poll, mark_current, open_poll, poll_changed, reopen_poll
-from ..models import Poll, PollStatus, Role
-from ..poll_cache import OptionInfo, PollInfo
-from ..poll_editing import (
+from ...core.db import db
+from ...core.htmx import is_htmx
+from ...models import Poll, PollStatus, Role
+from ...polls.cache import OptionInfo, PollInfo
+from ...polls.editing import (
     OptionRow,
     TextChange,
     apply_op,
@@ -22,11 +21,14 @@ from ..poll_editing import (
     parse_rows,
     rows_from_options,
 )
-from ..polls.routes import PollScreen
-from . import bp
-from .auth import current_staff, has_role, staff_required
-from .poll_forms import CurrentForm, PollForm, to_local
-from .poll_store import claim_revision, clone_poll, option_votes, poll_listing, save_poll
+from ...polls.lifecycle import close_poll, open_poll, poll_changed, reopen_poll
+from ...polls.screens import PollScreen
+from ...polls.sections import mark_current
+from .. import audit
+from ..auth import current_staff, has_role, staff_required
+from ..blueprint import bp
+from .forms import CurrentForm, PollForm, to_local
+from .store import claim_revision, clone_poll, option_votes, poll_listing, save_poll
 
 
 @bp.app_template_global()
@@ -37,10 +39,6 @@ def poll_status_label(poll: Poll) -> str:
     if poll.status == PollStatus.OPEN:
         return _("open") if poll.voting_state() == "open" else _("open, not started yet")
     return _("closed")
-
-
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _poll_or_404(poll_id: int) -> Poll:
@@ -76,7 +74,7 @@ def _render_editor(
     status: int = 200,
     revision: int | None = None,
 ) -> Response:
-    template = "staff/polls/_editor.html" if _is_htmx() else "staff/polls/edit.html"
+    template = "staff/polls/_editor.html" if is_htmx() else "staff/polls/edit.html"
     if revision is None:
         revision = _posted_revision(poll)
     body = render_template(

@@ -12,12 +12,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...core.db import db
+from ...models import Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot
+from ...polls.analytics import BallotFacts
+from ...polls.editing import OptionRow, TextChange
+from ...polls.exports import BallotRow
 from .. import audit
-from ..analytics import BallotFacts
-from ..exports import BallotRow
-from ..extensions import db
-from ..models import Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot
-from ..poll_editing import OptionRow, TextChange
 
 SCALAR_FIELDS = (
     "question",

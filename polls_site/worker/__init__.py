@@ -1,0 +1,1 @@
+"""The worker's duties: periodic enqueues, abandoned jobs, retention (it knows every job)."""
