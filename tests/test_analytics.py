@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from polls_site.staff.poll_editor.charts import Series, line_chart
 
 from polls_site.polls.analytics import (
     BallotFacts,
@@ -16,6 +15,7 @@ from polls_site.polls.analytics import (
     option_trends,
     votes_over_time,
 )
+from polls_site.staff.poll_editor.charts import Series, line_chart
 
 T0 = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
 

@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 import sqlalchemy as sa
-from polls_site.demo.seed import seed_demo
 
 from polls_site import create_app
 from polls_site.core.db import db
+from polls_site.demo.seed import seed_demo
 from tests.conftest import app_config, empty_tables
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from polls_site.demo.seed import DEMO_THREAD_KEY, DEMO_THREAD_TITLE
 
 from polls_site.core.db import db
+from polls_site.demo.seed import DEMO_THREAD_KEY, DEMO_THREAD_TITLE
 from polls_site.models import Comment, CommentLike, Thread
 
 

@@ -15,12 +15,12 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from polls_site.demo.portal import create_portal_app
-from polls_site.demo.portal.content import ARTICLE, NEWS
 from werkzeug.serving import make_server
 
 from polls_site.comments.status import change_status, thread_changed
 from polls_site.core.db import db
+from polls_site.demo.portal import create_portal_app
+from polls_site.demo.portal.content import ARTICLE, NEWS
 from polls_site.models import Comment, CommentStatus, Thread
 from tests.browser import WAIT_MS
 from tests.comment_actions import add_comment, make_thread

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from polls_site.demo.portal import create_portal_app
 
 from polls_site import create_app
+from polls_site.demo.portal import create_portal_app
 from polls_site.widget.voters import VOTER_COOKIE
 from tests.browser import WAIT_MS
 from tests.conftest import app_config, empty_tables, make_poll

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from polls_site.demo.seed import seed_demo
 
 from polls_site import create_app
 from polls_site.core.db import db
+from polls_site.demo.seed import seed_demo
 from polls_site.models import Ballot
 from tests.conftest import app_config
 

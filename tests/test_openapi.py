@@ -6,9 +6,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
-from polls_site.demo.seed import seed_demo
 
 from polls_site.core.db import db
+from polls_site.demo.seed import seed_demo
 from polls_site.models import Poll
 from polls_site.polls.sections import mark_current
 from tests.conftest import make_poll

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
-from polls_site.staff.moderation.highlight import highlight, merged_spans
 
 from polls_site.core.db import db
 from polls_site.models import AuditEntry, utcnow
 from polls_site.staff import audit
+from polls_site.staff.moderation.highlight import highlight, merged_spans
 from tests.staff_helpers import admin_fixture, audit_rows, make_comment, moderator_fixture  # noqa: F401
 
 
