@@ -21,7 +21,7 @@ from ..core.htmx import is_htmx
 from ..core.metrics import count_comment
 from ..core.session import csrf
 from ..models import Comment, CommentStatus
-from ..widget.notices import Notice, busy_refusal
+from ..widget.notices import Notice, busy_refusal, foreign_post_refusal
 from ..widget.voters import current_voter, widget_post_allowed
 from .access import existing_thread, reply_target, thread_for_reading
 from .dates import comment_date
@@ -110,12 +110,9 @@ def post(thread_key: str) -> Response:
         screen = _screen(thread, form, notices=notices, reply_to=reply_to)
         return render_form(screen, status)
 
-    if not widget_post_allowed(form.token.data, "comment", thread.id):
-        return refusal(
-            403,
-            "forbidden",
-            _("The form has expired or came from another site. Please send it again."),
-        )
+    refused = foreign_post_refusal(form.token.data, thread.id, refusal, "comments")
+    if refused is not None:
+        return refused
     if form.is_bot:
         return refusal(
             400, "honeypot", _("The comment was not accepted: it looks like automated spam.")
@@ -133,17 +130,7 @@ def post(thread_key: str) -> Response:
             "banned",
             _("You cannot post comments: the moderators have restricted your access."),
         )
-    busy = busy_refusal(
-        outcome.kind,
-        outcome.retry_after,
-        refusal,
-        limited=lambda minutes: ngettext(
-            "You are posting too often. Please try again in %(num)d minute.",
-            "You are posting too often. Please try again in %(num)d minutes.",
-            minutes,
-        ),
-        unavailable=_("Your comment was not saved: the service is busy. Please try again."),
-    )
+    busy = busy_refusal(outcome.kind, outcome.retry_after, refusal, "comments")
     if busy is not None:
         return busy
     count_comment("accepted")

@@ -1,7 +1,8 @@
 """Pure functions for the editors' results analytics: votes over time and anomaly flags.
 
 Everything here takes plain values (no database, no request), so each rule has
-direct unit tests; ``polls_site/editors/`` loads the ballots and renders the page.
+direct unit tests; ``staff/poll_editor/`` (``store``, ``results``) loads the ballots and
+renders the page.
 """
 
 from __future__ import annotations

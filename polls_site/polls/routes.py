@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from ..core.htmx import is_htmx
 from ..core.metrics import count_vote
 from ..core.session import csrf
 from ..models import ResultsVisibility, utcnow
 from ..widget.html import cached_html, variant
-from ..widget.notices import Notice, busy_refusal
-from ..widget.voters import current_voter, ensure_voter_cookie, form_token_age, widget_post_allowed
+from ..widget.notices import Notice, busy_refusal, foreign_post_refusal
+from ..widget.voters import current_voter, ensure_voter_cookie, form_token_age
 from .cache import page_key
 from .forms import VoteForm
 from .screens import PollScreen, screen_for, thank_after_redirect
@@ -78,12 +77,9 @@ def vote(poll_id: int) -> Response:
         screen = screen_for(poll, voter, notices=(Notice("error", message),), selected=selected)
         return _respond(screen, status)
 
-    if not widget_post_allowed(form.token.data, "vote", poll.id):
-        return refuse(
-            403,
-            "forbidden",
-            _("The form has expired or came from another site. Please vote again."),
-        )
+    refused = foreign_post_refusal(form.token.data, poll.id, refuse, "poll")
+    if refused is not None:
+        return refused
     state = poll.voting_state()
     if state == "closed":
         return refuse(410, "closed", _("Voting is over: the poll is closed."))
@@ -97,17 +93,7 @@ def vote(poll_id: int) -> Response:
     outcome = cast_vote(poll, voter, form.option.data, utcnow(), read_seconds=read_seconds)
     if outcome.kind == "duplicate":
         return refuse(409, "duplicate", _("You have already voted in this poll."))
-    busy = busy_refusal(
-        outcome.kind,
-        outcome.retry_after,
-        refuse,
-        limited=lambda minutes: ngettext(
-            "Too many votes from your network. Please try again in %(num)d minute.",
-            "Too many votes from your network. Please try again in %(num)d minutes.",
-            minutes,
-        ),
-        unavailable=_("Your vote was not saved: the service is busy. Please try again."),
-    )
+    busy = busy_refusal(outcome.kind, outcome.retry_after, refuse, "poll")
     if busy is not None:
         return busy
 

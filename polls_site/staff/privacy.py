@@ -23,6 +23,7 @@ from ..models import Comment, CommentLike, Role, utcnow
 from . import audit
 from .auth import staff_required
 from .blueprint import bp
+from .views import form_reason
 
 # What an erased comment keeps of its author: nothing that points back to them.
 ERASED_VOTER_KEY = "erased"
@@ -199,7 +200,7 @@ def privacy_erase() -> Response:
         "comments",
         len(comments),
         after={"ids": [c.id for c in comments], "likes": len(likes)},
-        reason=request.form.get("reason", "").strip()[:300] or None,
+        reason=form_reason() or None,
     )
     db.session.commit()
     for thread_id, thread_key in threads.items():

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from flask import Response
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from .voters import widget_post_allowed
+
+Widget = Literal["poll", "comments"]
+# Builds a widget's refusal from (status, outcome for the metrics, message).
+Refuse = Callable[[int, str, str], Response]
+# What each widget's form token is made for.
+_PURPOSE = {"poll": "vote", "comments": "comment"}
 
 
 @dataclass(frozen=True)
@@ -21,21 +32,53 @@ def retry_minutes(retry_after: int) -> int:
     return max(1, (retry_after + 59) // 60)
 
 
-def busy_refusal(
-    kind: str,
-    retry_after: int,
-    refuse: Callable[[int, str, str], Response],
-    *,
-    limited: Callable[[int], str],
-    unavailable: str,
+def foreign_post_refusal(
+    token: str | None, target_id: int, refuse: Refuse, widget: Widget
 ) -> Response | None:
+    """403 when a widget POST is not ours (another site, or a form token that expired or is
+    for something else); None when it is."""
+    if widget_post_allowed(token, _PURPOSE[widget], target_id):
+        return None
+    if widget == "poll":
+        expired = _("The form has expired or came from another site. Please vote again.")
+    else:
+        expired = _("The form has expired or came from another site. Please send it again.")
+    return refuse(403, "forbidden", expired)
+
+
+def busy_refusal(kind: str, retry_after: int, refuse: Refuse, widget: Widget) -> Response | None:
     """429 with Retry-After for a rate-limited outcome, 503 for an unavailable service,
-    None for any other ``kind``. ``limited`` words the wait in minutes; ``refuse`` builds
-    the widget's answer from (status, outcome, message)."""
+    None for any other ``kind``; ``refuse`` builds the widget's answer from (status,
+    outcome, message)."""
     if kind == "limited":
-        response = refuse(429, "limited", limited(retry_minutes(retry_after)))
+        response = refuse(429, "limited", _too_often(widget, retry_minutes(retry_after)))
         response.headers["Retry-After"] = str(retry_after)
         return response
     if kind == "unavailable":
-        return refuse(503, "unavailable", unavailable)
+        if widget == "poll":
+            return refuse(
+                503,
+                "unavailable",
+                _("Your vote was not saved: the service is busy. Please try again."),
+            )
+        return refuse(
+            503,
+            "unavailable",
+            _("Your comment was not saved: the service is busy. Please try again."),
+        )
     return None
+
+
+def _too_often(widget: Widget, minutes: int) -> str:
+    # One literal call per widget: the message extractor reads only literal strings.
+    if widget == "poll":
+        return ngettext(
+            "Too many votes from your network. Please try again in %(num)d minute.",
+            "Too many votes from your network. Please try again in %(num)d minutes.",
+            minutes,
+        )
+    return ngettext(
+        "You are posting too often. Please try again in %(num)d minute.",
+        "You are posting too often. Please try again in %(num)d minutes.",
+        minutes,
+    )

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ...comments.status import change_status, thread_changed
 from ...core.db import db
-from ...models import Ban, Comment, CommentStatus, StaffUser, Thread, utcnow
+from ...models import REASON_LENGTH, Ban, Comment, CommentStatus, StaffUser, Thread, utcnow
 from .. import audit
 
 S = CommentStatus
@@ -184,7 +184,7 @@ def ban_author(
     ban = Ban(
         voter_key=comment.voter_key if request.by_voter else None,
         ip_hash=comment.ip_hash if by_ip else None,
-        reason=request.reason[:300],
+        reason=request.reason[:REASON_LENGTH],
         expires_at=expires_at,
         created_by=staff.id,
     )

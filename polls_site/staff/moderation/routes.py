@@ -14,7 +14,7 @@ from ...core.htmx import is_htmx
 from ...models import Comment, Role
 from ..auth import current_staff, staff_required
 from ..blueprint import bp
-from ..views import back
+from ..views import back, form_reason
 from .decisions import (
     ACTIONS,
     BAN_DAYS,
@@ -135,7 +135,7 @@ def _refused(comment: Comment | None, message: str) -> Response:
 @staff_required(Role.MODERATOR)
 def decide_comment(comment_id: int, action: str) -> Response:
     """Approve, reject (with a reason), mark as spam, hide or restore one comment."""
-    reason = request.form.get("reason", "").strip()[:300]
+    reason = form_reason()
     decision = decide(comment_id, action, _seen_revision(), current_staff(), reason)
     if not decision.applied:
         return _refused(decision.comment, decision.message)
@@ -156,7 +156,7 @@ def _ban_request() -> BanRequest:
         by_voter=bool(form.get("by_voter")),
         by_ip=bool(form.get("by_ip")),
         days=days,
-        reason=form.get("reason", "").strip()[:300],
+        reason=form_reason(),
         remove_all=bool(form.get("remove_all")),
     )
 
@@ -183,7 +183,7 @@ def bulk() -> Response:
     action = request.form.get("action", "")
     if action not in ACTIONS:
         abort(400)
-    reason = request.form.get("reason", "").strip()[:300]
+    reason = form_reason()
     applied: list[int] = []
     refused: list[tuple[Comment | None, str]] = []  # None: the comment is gone
     for raw_id in request.form.getlist("ids"):
