@@ -12,7 +12,7 @@ from polls_site.core.db import db
 from polls_site.models import Ballot, BallotChoice, Option, Poll, PollStatus, utcnow
 from polls_site.polls.lifecycle import close_poll
 from polls_site.polls.recount import compute_snapshot, stale_poll_ids
-from polls_site.polls.sections import current_poll_id, mark_current
+from polls_site.polls.sections import current_poll_id, mark_current, marked_poll_id
 from tests.conftest import Voting, make_poll, option_ids
 
 
@@ -105,11 +105,13 @@ def test_one_current_poll_per_section(app) -> None:
         replaced = mark_current(db.session.get(Poll, second), "main")
         db.session.commit()
         assert replaced.id == first
-        assert current_poll_id("main") == second
+        assert marked_poll_id("main") == current_poll_id("main") == second
         assert db.session.get(Poll, first).current_section is None
         mark_current(db.session.get(Poll, draft), "sport")
         db.session.commit()
-        assert current_poll_id("sport") is None  # a draft is never shown
+        assert marked_poll_id("sport") is None  # a draft is never shown
+        # The section then shows what the widget shows without a mark: the newest open poll.
+        assert current_poll_id("sport") == second
         # The database refuses a second current poll however it is written.
         db.session.get(Poll, first).current_section = "main"
         with pytest.raises(IntegrityError):
