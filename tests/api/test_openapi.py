@@ -11,7 +11,7 @@ from polls_site.core.db import db
 from polls_site.demo.seed import seed_demo
 from polls_site.models import Poll
 from polls_site.polls.sections import mark_current
-from tests.conftest import make_poll
+from tests.support.factories import make_poll
 
 
 def test_openapi_document_validates_and_lists_the_api(client) -> None:

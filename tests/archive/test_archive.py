@@ -9,7 +9,8 @@ from polls_site.core.db import db
 from polls_site.models import Ballot, PollStatus, utcnow
 from polls_site.polls.recount import compute_snapshot
 from polls_site.polls.versions import publish_version
-from tests.conftest import Voting, closed_poll_fields, make_poll, option_ids
+from tests.support.factories import add_ballots, closed_poll_fields, make_poll, option_ids
+from tests.support.polls import Voting
 
 QUESTION_RE = re.compile(r'<h2 class="poll-question"><a href="/polls/(\d+)">')
 
@@ -57,14 +58,7 @@ def test_archive_shows_results_russian_dates_and_marks_open_polls(app, client) -
 def test_archive_cache_is_dropped_when_the_worker_publishes_a_version(app, client, poll_id) -> None:
     before = client.get("/polls/").get_data(as_text=True)
     assert "Всего голосов: 0" in before
-    with app.app_context():
-        option = option_ids(app, poll_id)[0]
-        ballot = Ballot(poll_id=poll_id, voter_key="c:x", ip_hash="h")
-        from polls_site.models import BallotChoice
-
-        ballot.choices = [BallotChoice(option_id=option, poll_id=poll_id)]
-        db.session.add(ballot)
-        db.session.commit()
+    add_ballots(app, poll_id, option_ids(app, poll_id)[:1], voters=["c:x"])
     # Still the cached page: nothing has published a new version yet.
     assert "Всего голосов: 0" in client.get("/polls/").get_data(as_text=True)
     with app.app_context():

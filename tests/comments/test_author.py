@@ -12,15 +12,8 @@ from polls_site.comments.render import render_comment_html
 from polls_site.comments.status import change_status, thread_changed
 from polls_site.core.db import db
 from polls_site.models import Comment, CommentStatus, Thread
-from tests.comment_actions import (  # noqa: F401 - fixtures
-    KEY,
-    Commenting,
-    comment_rows,
-    get_comment,
-    make_thread,
-    other_reader_fixture,
-    reader_fixture,
-)
+from tests.support.comments import Commenting, comment_rows, get_comment
+from tests.support.factories import KEY, make_thread
 
 HX = {"HX-Request": "true"}
 

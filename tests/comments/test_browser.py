@@ -14,9 +14,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from polls_site.comments.status import change_status, thread_changed
 from polls_site.core.db import db
 from polls_site.models import Comment, CommentStatus, Thread
-from tests.browser import WAIT_MS, Portal
-from tests.comment_actions import KEY, make_thread
-from tests.live import LiveServer, live_factory_fixture  # noqa: F401 - fixtures
+from tests.support.browser import WAIT_MS, Portal
+from tests.support.factories import KEY, make_thread
+from tests.support.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 
 from polls_site.comments import jobs as moderation_tasks
 from polls_site.comments.jobs import enqueue_moderation, moderate_comment, reconcile_comments
-from polls_site.comments.render import render_comment_html
 from polls_site.comments.status import thread_version_key
 from polls_site.core.db import db
 from polls_site.core.jobs import site_job_id, task_queue
@@ -18,19 +17,14 @@ from polls_site.core.metrics import COMMENTS_MODERATED
 from polls_site.core.redis import redis_client
 from polls_site.models import Ban, Comment, CommentStatus, Thread, utcnow
 from polls_site.worker.ticker import request_comment_reconcile
-from tests.conftest import drain_queue
+from tests.support.app import drain_queue
+from tests.support.factories import make_comment, make_thread
 
 CLEAN = "Хорошая новость, давно пора было договориться о торговле."
 SUSPECT = "Автор статьи идиот, ничего не понимает в экономике."
 BANNED = "Какая же это xуйня, а не соглашение."
-
-
-def make_thread(app, key: str = "bishkek-astana-dialog", **fields: object) -> int:
-    with app.app_context():
-        thread = Thread(key=key, title="Бишкек – Астана", url="https://portal.kg/a", **fields)
-        db.session.add(thread)
-        db.session.commit()
-        return thread.id
+TITLE = "Бишкек – Астана"
+URL = "https://portal.kg/a"
 
 
 def add_comment(
@@ -43,21 +37,17 @@ def add_comment(
     age: timedelta = timedelta(0),
     status: CommentStatus = CommentStatus.PENDING,
 ) -> int:
-    with app.app_context():
-        comment = Comment(
-            thread_id=thread_id,
-            author_name="Читатель",
-            text=text,
-            html=render_comment_html(text),
-            status=status,
-            voter_key=voter_key,
-            ip_hash=ip_hash,
-            user_agent="Mozilla/5.0",
-            created_at=utcnow() - age,
-        )
-        db.session.add(comment)
-        db.session.commit()
-        return comment.id
+    """A comment the reader "c:reader" left ``age`` ago, pending unless told otherwise."""
+    return make_comment(
+        app,
+        text,
+        thread=thread_id,
+        status=status,
+        voter_key=voter_key,
+        ip_hash=ip_hash,
+        user_agent="Mozilla/5.0",
+        created_at=utcnow() - age,
+    )
 
 
 def load(app, comment_id: int) -> Comment:
@@ -79,7 +69,7 @@ def moderate_by_worker(app, *comment_ids: int) -> None:
 
 @pytest.fixture
 def thread_id(app) -> int:
-    return make_thread(app)
+    return make_thread(app, title=TITLE, url=URL)
 
 
 def test_a_clean_comment_is_approved_and_counted(app, thread_id) -> None:
@@ -167,7 +157,7 @@ def test_a_failed_job_is_replaced_by_a_fresh_one(app, thread_id) -> None:
 
 
 def test_premoderated_thread_turns_approve_into_review(app) -> None:
-    thread_id = make_thread(app, premoderated=True)
+    thread_id = make_thread(app, title=TITLE, url=URL, premoderated=True)
     clean = add_comment(app, thread_id, CLEAN)
     banned = add_comment(app, thread_id, BANNED, voter_key="c:other", ip_hash="ip-other")
     moderate_by_worker(app, clean, banned)

@@ -16,16 +16,8 @@ from polls_site.comments.status import change_status, comment_count_key, thread_
 from polls_site.core.db import db
 from polls_site.core.redis import redis_client
 from polls_site.models import Comment, CommentLike, CommentStatus
-from tests.comment_actions import (  # noqa: F401 - fixtures
-    KEY,
-    PORTAL,
-    Commenting,
-    add_comment,
-    get_comment,
-    make_thread,
-    other_reader_fixture,
-    reader_fixture,
-)
+from tests.support.comments import PORTAL, Commenting, get_comment
+from tests.support.factories import KEY, make_comment, make_thread
 
 HX = {"HX-Request": "true"}
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -41,7 +33,7 @@ def like(reader: Commenting, comment_id: int, htmx: bool = True):
 
 def test_one_like_per_reader(app: Flask, reader: Commenting, other_reader: Commenting) -> None:
     thread_id = make_thread(app)
-    comment_id = add_comment(app, thread_id)
+    comment_id = make_comment(app, thread=thread_id)
     first = like(reader, comment_id)
     assert first.status_code == 200
     assert '<span class="likes">1</span>' in first.get_data(as_text=True)
@@ -55,7 +47,7 @@ def test_one_like_per_reader(app: Flask, reader: Commenting, other_reader: Comme
 
 def test_the_database_refuses_a_like_redis_forgot(app: Flask, reader: Commenting) -> None:
     thread_id = make_thread(app)
-    comment_id = add_comment(app, thread_id)
+    comment_id = make_comment(app, thread=thread_id)
     assert like(reader, comment_id).status_code == 200
     with app.app_context():
         voter_key = db.session.scalar(sa.select(CommentLike.voter_key))
@@ -68,8 +60,8 @@ def test_the_database_refuses_a_like_redis_forgot(app: Flask, reader: Commenting
 
 def test_likes_show_in_the_list_and_order_best(app: Flask, reader: Commenting) -> None:
     thread_id = make_thread(app)
-    a = add_comment(app, thread_id, "a")
-    b = add_comment(app, thread_id, "b")
+    a = make_comment(app, "a", thread=thread_id)
+    b = make_comment(app, "b", thread=thread_id)
     assert like(reader, a, htmx=False).status_code == 303
     page = reader.open(sort="best").get_data(as_text=True)
     ids = [int(x) for x in re.findall(r'<div id="comment-(\d+)"', page)]
@@ -79,13 +71,13 @@ def test_likes_show_in_the_list_and_order_best(app: Flask, reader: Commenting) -
 
 def test_only_approved_comments_can_be_liked(app: Flask, reader: Commenting) -> None:
     thread_id = make_thread(app)
-    comment_id = add_comment(app, thread_id, status=CommentStatus.REVIEW)
+    comment_id = make_comment(app, thread=thread_id, status=CommentStatus.REVIEW)
     assert like(reader, comment_id).status_code == 404
 
 
 def test_a_forged_like_is_refused(app: Flask, reader: Commenting) -> None:
     thread_id = make_thread(app)
-    comment_id = add_comment(app, thread_id)
+    comment_id = make_comment(app, thread=thread_id)
     response = reader.client.post(
         f"/w/comments/{KEY}/-/{comment_id}/like", data={"token": "x"}, headers=HX
     )
@@ -101,8 +93,8 @@ def test_counts_for_many_keys(app: Flask, client: FlaskClient) -> None:
     a = make_thread(app, key="a")
     make_thread(app, key="news/b.html")
     for _ in range(3):
-        add_comment(app, a)
-    add_comment(app, a, status=CommentStatus.REVIEW)
+        make_comment(app, thread=a)
+    make_comment(app, thread=a, status=CommentStatus.REVIEW)
     response = counts(client, "a", "news/b.html", "never-opened")
     assert response.status_code == 200
     assert response.get_json() == {"a": 3, "news/b.html": 0, "never-opened": 0}
@@ -111,7 +103,7 @@ def test_counts_for_many_keys(app: Flask, client: FlaskClient) -> None:
 
 def test_counts_cache_is_dropped_by_a_status_change(app: Flask, client: FlaskClient) -> None:
     thread_id = make_thread(app, key="a")
-    first = add_comment(app, thread_id)
+    first = make_comment(app, thread=thread_id)
     assert counts(client, "a").get_json() == {"a": 1}
     with app.app_context():
         assert redis_client().get(comment_count_key("a")) == b"1"
@@ -151,8 +143,8 @@ def test_counts_may_be_read_by_the_portal(client: FlaskClient) -> None:
 
 def test_badge(app: Flask, client: FlaskClient) -> None:
     thread_id = make_thread(app, url=f"{PORTAL}/news/1.html")
-    add_comment(app, thread_id)
-    add_comment(app, thread_id)
+    make_comment(app, thread=thread_id)
+    make_comment(app, thread=thread_id)
     page = client.get(f"/w/comments/{KEY}/-/badge").get_data(as_text=True)
     assert "Комментарии [2]" in page
     assert f'href="{PORTAL}/news/1.html"' in page and 'target="_top"' in page
@@ -170,9 +162,11 @@ def parse_feed(client: FlaskClient, url: str) -> ET.Element:
 
 def test_thread_feed(app: Flask, client: FlaskClient) -> None:
     thread_id = make_thread(app, title="Бишкек & Астана <диалог>")
-    first = add_comment(app, thread_id, "Первый & <b>жирный</b>\x07", name="Айгуль <b>")
-    add_comment(app, thread_id, "На модерации", status=CommentStatus.REVIEW)
-    second = add_comment(app, thread_id, "Второй https://example.org", name="Бек")
+    first = make_comment(
+        app, "Первый & <b>жирный</b>\x07", thread=thread_id, author_name="Айгуль <b>"
+    )
+    make_comment(app, "На модерации", thread=thread_id, status=CommentStatus.REVIEW)
+    second = make_comment(app, "Второй https://example.org", thread=thread_id, author_name="Бек")
     feed = parse_feed(client, f"/w/comments/{KEY}/-/feed.atom")
     assert feed.find(f"{ATOM}title").text == "Комментарии: Бишкек & Астана <диалог>"
     entries = feed.findall(f"{ATOM}entry")
@@ -193,9 +187,9 @@ def test_thread_feed(app: Flask, client: FlaskClient) -> None:
 def test_site_feed(app: Flask, client: FlaskClient) -> None:
     a = make_thread(app, key="a", title="Статья А")
     b = make_thread(app, key="b", title="Статья Б")
-    add_comment(app, a, "в А")
-    add_comment(app, b, "в Б")
-    add_comment(app, b, "отклонён", status=CommentStatus.REJECTED)
+    make_comment(app, "в А", thread=a)
+    make_comment(app, "в Б", thread=b)
+    make_comment(app, "отклонён", thread=b, status=CommentStatus.REJECTED)
     feed = parse_feed(client, "/w/comments/-/feed.atom")
     titles = [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")]
     assert titles == ["Читатель о «Статья Б»", "Читатель о «Статья А»"]

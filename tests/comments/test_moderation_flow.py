@@ -6,15 +6,9 @@ from __future__ import annotations
 from flask import Flask
 
 from polls_site.models import CommentStatus
-from tests.comment_actions import (  # noqa: F401 - fixtures
-    KEY,
-    Commenting,
-    comment_rows,
-    make_thread,
-    other_reader_fixture,
-    reader_fixture,
-)
-from tests.conftest import drain_queue
+from tests.support.app import drain_queue
+from tests.support.comments import Commenting, comment_rows
+from tests.support.factories import KEY, make_thread
 
 
 def count(reader: Commenting) -> int:

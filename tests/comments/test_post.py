@@ -13,15 +13,8 @@ from polls_site.comments.render import render_comment_html
 from polls_site.core.clients import ip_hash
 from polls_site.core.db import db
 from polls_site.models import Ban, CommentStatus, utcnow
-from tests.comment_actions import (  # noqa: F401 - fixtures
-    KEY,
-    Commenting,
-    add_comment,
-    comment_rows,
-    make_thread,
-    other_reader_fixture,
-    reader_fixture,
-)
+from tests.support.comments import Commenting, comment_rows
+from tests.support.factories import KEY, make_comment, make_thread
 
 TEXT = "Интересная статья.\n\nСпасибо, см. https://example.org/a"
 
@@ -241,7 +234,7 @@ def test_ban_by_reader(app: Flask, reader: Commenting) -> None:
 
 def test_reply_to_an_approved_comment(app: Flask, reader: Commenting) -> None:
     thread_id = make_thread(app)
-    parent = add_comment(app, thread_id, "Корень", name="Бек")
+    parent = make_comment(app, "Корень", thread=thread_id, author_name="Бек")
     form = reader.client.get(
         f"/w/comments/{KEY}/-/form?reply={parent}", headers={"HX-Request": "true"}
     ).get_data(as_text=True)
@@ -257,8 +250,10 @@ def test_reply_to_what_is_not_there_is_refused(app: Flask, reader: Commenting, k
     thread_id = make_thread(app)
     other = make_thread(app, key="other")
     parent = {
-        "other-thread": lambda: str(add_comment(app, other, "x")),
-        "not-approved": lambda: str(add_comment(app, thread_id, "x", status=CommentStatus.REVIEW)),
+        "other-thread": lambda: str(make_comment(app, "x", thread=other)),
+        "not-approved": lambda: str(
+            make_comment(app, "x", thread=thread_id, status=CommentStatus.REVIEW)
+        ),
         "junk": lambda: "abc",
         "missing": lambda: "99999",
     }[kind]()
@@ -282,7 +277,7 @@ def test_without_redis_the_comment_is_stored_and_waits(app_without_redis: Flask)
 
 
 def test_posts_are_counted_by_outcome(app: Flask, reader: Commenting) -> None:
-    from tests.test_metrics import sample
+    from tests.core.test_metrics import sample
 
     make_thread(app)
     name = "polls_comments_posted_total"

@@ -19,15 +19,8 @@ from polls_site.comments.status import change_status, thread_changed
 from polls_site.core.db import db
 from polls_site.core.redis import redis_client
 from polls_site.models import Comment, CommentStatus, Thread, utcnow
-from tests.comment_actions import (  # noqa: F401 - fixtures
-    KEY,
-    PORTAL,
-    Commenting,
-    add_comment,
-    make_thread,
-    other_reader_fixture,
-    reader_fixture,
-)
+from tests.support.comments import PORTAL, Commenting
+from tests.support.factories import KEY, make_comment, make_thread
 
 HX = {"HX-Request": "true"}
 
@@ -123,9 +116,9 @@ def test_unknown_thread_sub_pages_are_404(client: FlaskClient) -> None:
 
 def test_replies_two_levels_with_reply_to(app: Flask, reader: Commenting) -> None:
     thread_id = make_thread(app)
-    root = add_comment(app, thread_id, "Корень", name="Айгуль")
-    reply = add_comment(app, thread_id, "Ответ", name="Бек", parent_id=root)
-    add_comment(app, thread_id, "Ответ на ответ", name="Вера", parent_id=reply)
+    root = make_comment(app, "Корень", thread=thread_id, author_name="Айгуль")
+    reply = make_comment(app, "Ответ", thread=thread_id, author_name="Бек", parent_id=root)
+    make_comment(app, "Ответ на ответ", thread=thread_id, author_name="Вера", parent_id=reply)
     page = reader.open().get_data(as_text=True)
     replies = page.split('class="replies"')[1]
     assert "Бек" in replies and "Вера" in replies
@@ -138,7 +131,7 @@ def test_replies_two_levels_with_reply_to(app: Flask, reader: Commenting) -> Non
 def test_only_approved_comments_are_listed(app: Flask, reader: Commenting) -> None:
     thread_id = make_thread(app)
     for status in CommentStatus:
-        add_comment(app, thread_id, f"текст-{status.value}", status=status)
+        make_comment(app, f"текст-{status.value}", thread=thread_id, status=status)
     page = reader.open().get_data(as_text=True)
     assert "текст-approved" in page
     for status in CommentStatus:
@@ -152,9 +145,9 @@ def ids_in(html: str) -> list[int]:
 
 def test_sorts(app: Flask, reader: Commenting) -> None:
     thread_id = make_thread(app)
-    a = add_comment(app, thread_id, "a", likes=1)
-    b = add_comment(app, thread_id, "b", likes=7)
-    c = add_comment(app, thread_id, "c", likes=0)
+    a = make_comment(app, "a", thread=thread_id, likes=1)
+    b = make_comment(app, "b", thread=thread_id, likes=7)
+    c = make_comment(app, "c", thread=thread_id, likes=0)
     assert ids_in(reader.open().get_data(as_text=True)) == [c, b, a]
     assert ids_in(reader.open(sort="old").get_data(as_text=True)) == [a, b, c]
     best = reader.client.get(f"/w/comments/{KEY}?sort=best", headers=HX)
@@ -164,7 +157,7 @@ def test_sorts(app: Flask, reader: Commenting) -> None:
 
 def test_show_more_by_htmx_and_by_plain_links(app: Flask, reader: Commenting) -> None:
     thread_id = make_thread(app)
-    ids = [add_comment(app, thread_id, f"№{i}") for i in range(45)]
+    ids = [make_comment(app, f"№{i}", thread=thread_id) for i in range(45)]
     newest_first = list(reversed(ids))
     page = reader.open().get_data(as_text=True)
     assert ids_in(page) == newest_first[:20]
@@ -185,7 +178,7 @@ def test_show_more_by_htmx_and_by_plain_links(app: Flask, reader: Commenting) ->
 
 def test_new_comments_notice(app: Flask, client: FlaskClient, reader: Commenting) -> None:
     thread_id = make_thread(app)
-    first = add_comment(app, thread_id, "первый")
+    first = make_comment(app, "первый", thread=thread_id)
     page = reader.open().get_data(as_text=True)
     url = re.search(r'hx-get="([^"]+/-/updates[^"]+)"', page).group(1).replace("&amp;", "&")
     version = re.search(r"v=(\d+)", url).group(1)
@@ -206,9 +199,9 @@ def test_new_comments_notice(app: Flask, client: FlaskClient, reader: Commenting
     assert unchanged.status_code == 204 and unchanged.data == b""
     assert statements == []  # answered from Redis alone
 
-    add_comment(app, thread_id, "второй")
-    add_comment(app, thread_id, "третий")
-    add_comment(app, thread_id, "скрытый", status=CommentStatus.REVIEW)
+    make_comment(app, "второй", thread=thread_id)
+    make_comment(app, "третий", thread=thread_id)
+    make_comment(app, "скрытый", thread=thread_id, status=CommentStatus.REVIEW)
     changed = client.get(url, headers=HX)
     assert changed.status_code == 200
     body = changed.get_data(as_text=True)
@@ -224,7 +217,7 @@ def test_new_comments_notice(app: Flask, client: FlaskClient, reader: Commenting
 
 def test_notice_after_a_removal_offers_nothing(app: Flask, client: FlaskClient) -> None:
     thread_id = make_thread(app)
-    first = add_comment(app, thread_id, "первый")
+    first = make_comment(app, "первый", thread=thread_id)
     with app.app_context():
         comment = db.session.get(Comment, first)
         change_status(comment, CommentStatus.HIDDEN)
@@ -237,7 +230,7 @@ def test_notice_after_a_removal_offers_nothing(app: Flask, client: FlaskClient) 
 
 def test_list_is_cached_per_version(app: Flask, reader: Commenting) -> None:
     thread_id = make_thread(app)
-    add_comment(app, thread_id, "до")
+    make_comment(app, "до", thread=thread_id)
     assert "до" in reader.open().get_data(as_text=True)
     with app.app_context():
         # The list, and the page around it as readers without comments of their own see it.
@@ -312,7 +305,7 @@ def test_names_and_texts_never_become_markup(
     app: Flask, reader: Commenting, other_reader: Commenting, payload: str
 ) -> None:
     thread_id = make_thread(app)
-    add_comment(app, thread_id, payload, name=payload)
+    make_comment(app, payload, thread=thread_id, author_name=payload)
     assert reader.post(text=payload, name=payload).status_code == 200
     own_view = reader.open().get_data(as_text=True)  # the list and the author's own view
     assert own_view.count("&lt;") >= 4  # the name and the text, twice each, as text
@@ -326,8 +319,8 @@ def test_names_and_texts_never_become_markup(
 
 def test_dates_in_english_on_request(app: Flask, reader: Commenting) -> None:
     thread_id = make_thread(app)
-    add_comment(app, thread_id, "old", created_at=utcnow() - timedelta(days=400))
-    add_comment(app, thread_id, "now")
+    make_comment(app, "old", thread=thread_id, created_at=utcnow() - timedelta(days=400))
+    make_comment(app, "now", thread=thread_id)
     page = reader.open(lang="en").get_data(as_text=True)
     assert "Today " in page
     assert re.search(r"\d{1,2} [A-Z][a-z]+ \d{4} \d\d:\d\d", page)
@@ -336,7 +329,7 @@ def test_dates_in_english_on_request(app: Flask, reader: Commenting) -> None:
 def test_the_xss_corpus_stays_text_in_every_view(
     app: Flask, reader: Commenting, other_reader: Commenting
 ) -> None:
-    from tests.test_render_safety import VECTORS
+    from tests.hostile.test_render_safety import VECTORS
 
     app.config.update(COMMENT_LIMIT_IP="10000/60", COMMENT_LIMIT_VOTER="10000/60")
     thread_id = make_thread(app)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from polls_site import create_app
 from polls_site.core.db import db
 from polls_site.demo.seed import seed_demo
-from tests.conftest import app_config, empty_tables
+from tests.support.app import app_config, empty_tables
 
 
 def _libpq_url(url: str) -> str:

@@ -83,7 +83,7 @@ def test_ip_hash_key_rotates_by_period(app) -> None:
 
 def test_production_gunicorn_config_keeps_connections_alive_with_threads() -> None:
     """deploy/gunicorn.conf.py as gunicorn reads it (the live tests run the same model)."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "6"}
     printed = subprocess.run(
         [str(Path(sys.executable).parent / "gunicorn"), "--print-config"]

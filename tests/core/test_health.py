@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import Voting, option_ids
+from tests.support.factories import option_ids
+from tests.support.polls import Voting
 
 
 def test_healthz(client) -> None:

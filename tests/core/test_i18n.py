@@ -9,7 +9,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "polls_site" / "translations"
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "polls_site" / "translations"
 
 
 def test_russian_catalog_is_complete() -> None:
@@ -37,7 +37,9 @@ def test_compiled_catalog_matches_its_source(locale: str) -> None:
 
 
 def test_russian_plurals_in_results(app, client, poll_id) -> None:
-    from tests.conftest import Voting, drain_queue, option_ids
+    from tests.support.app import drain_queue
+    from tests.support.factories import option_ids
+    from tests.support.polls import Voting
 
     a, b, _ = option_ids(app, poll_id)
     for option in (a, a, b):

@@ -7,8 +7,9 @@ import logging
 import re
 
 from polls_site.core.logs import JsonFormatter
-from tests.comment_actions import KEY, add_comment, make_thread
-from tests.conftest import Voting, drain_queue, option_ids
+from tests.support.app import drain_queue
+from tests.support.factories import KEY, make_comment, make_thread, option_ids
+from tests.support.polls import Voting
 
 
 def json_lines(caplog) -> list[dict]:
@@ -60,12 +61,12 @@ def test_unchanged_results_polls_are_counted_not_logged(app, client, poll_id, ca
 
 def test_unchanged_comment_threads_are_counted_not_logged(app, client, caplog) -> None:
     thread_id = make_thread(app)
-    first = add_comment(app, thread_id)
+    first = make_comment(app, thread=thread_id)
     page = client.get(f"/w/comments/{KEY}").get_data(as_text=True)
     url = re.search(r'hx-get="([^"]+/-/updates[^"]+)"', page).group(1).replace("&amp;", "&")
     with caplog.at_level(logging.INFO, logger="polls_site.request"):
         unchanged = client.get(url, headers={"HX-Request": "true"})
-        add_comment(app, thread_id, "второй")
+        make_comment(app, "второй", thread=thread_id)
         changed = client.get(url, headers={"HX-Request": "true"})
     assert f"since={first}" in url
     assert (unchanged.status_code, changed.status_code) == (204, 200)

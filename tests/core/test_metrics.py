@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import Voting, drain_queue, option_ids
+from tests.support.app import drain_queue
+from tests.support.factories import option_ids
+from tests.support.polls import Voting
 
 
 def sample(text: str, name: str, **labels: str) -> float:

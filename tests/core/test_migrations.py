@@ -11,7 +11,7 @@ from polls_site import create_app
 from polls_site.core.db import db
 from polls_site.demo.seed import seed_demo
 from polls_site.models import Ballot
-from tests.conftest import app_config
+from tests.support.app import app_config
 
 
 def test_models_and_migrations_agree(app) -> None:

@@ -14,7 +14,9 @@ from flask import Flask
 from polls_site import create_app
 from polls_site.core.breaker import CircuitBreaker
 from polls_site.core.redis import redis_client
-from tests.conftest import Voting, app_config, empty_tables, make_poll, option_ids
+from tests.support.app import app_config, empty_tables
+from tests.support.factories import make_poll, option_ids
+from tests.support.polls import Voting
 
 
 class Clock:

@@ -14,7 +14,7 @@ from polls_site.core.security_headers import (
     frame_ancestors,
     policy_for,
 )
-from tests.conftest import make_poll
+from tests.support.factories import make_poll
 
 PORTAL = "http://127.0.0.1:8001"
 FOREIGN = "https://evil.example"

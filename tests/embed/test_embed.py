@@ -19,7 +19,7 @@ from polls_site.widget.theme import (
     parse_theme,
     readable_accent,
 )
-from tests.conftest import closed_poll_fields, make_poll
+from tests.support.factories import closed_poll_fields, make_poll
 
 
 @pytest.mark.parametrize(

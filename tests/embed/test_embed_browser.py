@@ -22,11 +22,10 @@ from polls_site.core.db import db
 from polls_site.demo.portal import create_portal_app
 from polls_site.demo.portal.content import ARTICLE, NEWS
 from polls_site.models import Comment, CommentStatus, Thread
-from tests.browser import WAIT_MS
-from tests.comment_actions import add_comment, make_thread
-from tests.conftest import TOKEN_RE, make_poll, option_ids
-from tests.live import LiveServer, ballot_count, free_port
-from tests.live import live_factory_fixture as live_factory_fixture  # noqa: F401 - fixture
+from tests.support.browser import WAIT_MS
+from tests.support.factories import make_comment, make_poll, make_thread, option_ids
+from tests.support.live import LiveServer, ballot_count, free_port
+from tests.support.polls import TOKEN_RE
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -350,9 +349,9 @@ def test_counts_on_the_list_page_come_from_one_request(sites: Sites, page: Page)
     app = sites.widgets.app
     article = make_thread(app, ARTICLE.key)
     for text in ("Первый", "Второй"):
-        add_comment(app, article, text)
-    add_comment(app, article, "Ждёт модерации", status=CommentStatus.PENDING)
-    add_comment(app, make_thread(app, NEWS[0].key), "Про рейтинг")
+        make_comment(app, text, thread=article)
+    make_comment(app, "Ждёт модерации", thread=article, status=CommentStatus.PENDING)
+    make_comment(app, "Про рейтинг", thread=make_thread(app, NEWS[0].key))
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url) if "/api/comments/count" in r.url else None)
 
@@ -427,8 +426,10 @@ def test_comment_widget_has_no_serious_accessibility_violations(
 ) -> None:
     app = sites.widgets.app
     thread = make_thread(app, ARTICLE.key)
-    first = add_comment(app, thread, "Давно пора было наладить диалог.", name="Азамат", likes=3)
-    add_comment(app, thread, "Согласна.", name="Гульнара", parent_id=first)
+    first = make_comment(
+        app, "Давно пора было наладить диалог.", thread=thread, author_name="Азамат", likes=3
+    )
+    make_comment(app, "Согласна.", thread=thread, author_name="Гульнара", parent_id=first)
     page.goto(f"{sites.widget_origin}/w/comments/{ARTICLE.key}?theme={look}")
     page.get_by_label("Ваше имя").fill("Ерлан")
     page.get_by_label("Комментарий", exact=True).fill("Мой комментарий")

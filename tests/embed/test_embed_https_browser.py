@@ -19,10 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from polls_site import create_app
 from polls_site.demo.portal import create_portal_app
 from polls_site.widget.voters import VOTER_COOKIE
-from tests.browser import WAIT_MS
-from tests.conftest import app_config, empty_tables, make_poll
-from tests.live import ballot_count, free_port
-from tests.test_embed_browser import (
+from tests.embed.test_embed_browser import (
     ALREADY_VOTED,
     NO_COOKIES,
     OPTIONS,
@@ -32,6 +29,10 @@ from tests.test_embed_browser import (
     serve,
     widget_frame,
 )
+from tests.support.app import app_config, empty_tables
+from tests.support.browser import WAIT_MS
+from tests.support.factories import make_poll
+from tests.support.live import ballot_count, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

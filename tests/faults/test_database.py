@@ -17,9 +17,11 @@ from polls_site import create_app
 from polls_site.core.db import db
 from polls_site.models import Ballot, BallotChoice, Comment, Thread
 from polls_site.widget.voters import make_form_token
-from tests.comment_actions import KEY, Commenting, add_comment, make_thread
-from tests.conftest import Voting, app_config, empty_tables, make_poll, option_ids
-from tests.live import free_port
+from tests.support.app import app_config, empty_tables
+from tests.support.comments import Commenting
+from tests.support.factories import KEY, make_comment, make_poll, make_thread, option_ids
+from tests.support.live import free_port
+from tests.support.polls import Voting
 
 UNAVAILABLE = "Сервис временно недоступен"
 HTMX = {"HX-Request": "true"}
@@ -127,7 +129,7 @@ def test_a_decision_cut_off_before_the_thread_count_changes_nothing(app: Flask) 
     from polls_site.models import CommentStatus
 
     thread_id = make_thread(app)
-    comment_id = add_comment(app, thread_id, status=CommentStatus.PENDING)
+    comment_id = make_comment(app, thread=thread_id, status=CommentStatus.PENDING)
     with failing(app, "UPDATE THREADS") as seen, app.app_context():
         with pytest.raises(OperationalError):
             moderate_comment(comment_id)

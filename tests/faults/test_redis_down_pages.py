@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 
 from polls_site.models import CommentStatus, Role
-from tests.comment_actions import KEY, PORTAL, add_comment, make_thread
-from tests.conftest import make_poll
-from tests.staff_helpers import StaffClient, comment_state, make_staff
+from tests.support.comments import PORTAL, comment_state
+from tests.support.factories import KEY, make_comment, make_poll, make_staff, make_thread
+from tests.support.staff import StaffClient
 
 HTMX = {"HX-Request": "true"}
 
@@ -25,7 +25,7 @@ def down(app_without_redis: Flask) -> Flask:
 def test_widgets_counts_and_feeds_render_from_the_database(down: Flask) -> None:
     poll_id = make_poll(down)
     thread_id = make_thread(down)
-    add_comment(down, thread_id, "Одобренный комментарий")
+    make_comment(down, "Одобренный комментарий", thread=thread_id)
     client = down.test_client()
     started = time.perf_counter()
     pages = {
@@ -53,7 +53,9 @@ def test_widgets_counts_and_feeds_render_from_the_database(down: Flask) -> None:
 def test_staff_log_in_read_the_queue_and_decide(down: Flask) -> None:
     make_staff(down, "mod", Role.MODERATOR)
     thread_id = make_thread(down)
-    comment_id = add_comment(down, thread_id, "Ждёт модератора", status=CommentStatus.REVIEW)
+    comment_id = make_comment(
+        down, "Ждёт модератора", thread=thread_id, status=CommentStatus.REVIEW
+    )
     staff = StaffClient(down.test_client())
     assert staff.login("mod").status_code == 303
     queue = staff.get("/staff/queue")

@@ -22,10 +22,9 @@ from polls_site.core.redis import rkey
 from polls_site.models import Ballot, ResultSnapshot
 from polls_site.polls.limits import dedupe_key
 from polls_site.polls.versions import version_key
-from tests.comment_actions import add_comment, make_thread
-from tests.conftest import make_poll, option_ids
-from tests.faults import PrivateRedis, private_redis_fixture, wait_for  # noqa: F401
-from tests.live import TOKEN_RE, LiveServer, live_factory_fixture  # noqa: F401
+from tests.support.factories import make_comment, make_poll, make_thread, option_ids
+from tests.support.faults import PrivateRedis, wait_for
+from tests.support.live import TOKEN_RE, LiveServer
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -96,7 +95,7 @@ def test_votes_before_during_and_after_a_redis_restart(
     options = option_ids(app, poll_id)
     thread_id = make_thread(app, key="restart-article")
     for _ in range(3):
-        add_comment(app, thread_id)
+        make_comment(app, thread=thread_id)
     counts_url = server.url("/api/comments/count?key=restart-article")
     assert requests.get(counts_url, timeout=TIMEOUT).json() == {"restart-article": 3}
     server.start_worker()

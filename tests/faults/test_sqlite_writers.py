@@ -16,10 +16,9 @@ import sqlalchemy as sa
 
 from polls_site.core.db import db
 from polls_site.models import Ballot, Comment, CommentStatus
-from tests.comment_actions import make_thread
-from tests.conftest import make_poll, option_ids
-from tests.faults import wait_for
-from tests.live import TOKEN_RE, LiveServer, live_factory_fixture  # noqa: F401
+from tests.support.factories import make_poll, make_thread, option_ids
+from tests.support.faults import wait_for
+from tests.support.live import TOKEN_RE, LiveServer
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 

@@ -35,10 +35,11 @@ from polls_site.comments.jobs import moderate_comment
 from polls_site.core.db import db
 from polls_site.core.jobs import task_queue
 from polls_site.models import Ballot, BallotChoice, Comment, CommentStatus, ResultSnapshot
-from tests.comment_actions import Commenting, make_thread
-from tests.conftest import app_config, empty_tables, make_poll, option_ids
-from tests.faults import wait_for
-from tests.live import LiveServer, environment, seed_ballots, store_ballots
+from tests.support.app import app_config, empty_tables
+from tests.support.comments import Commenting
+from tests.support.factories import make_poll, make_thread, option_ids
+from tests.support.faults import wait_for
+from tests.support.live import LiveServer, environment, seed_ballots, store_ballots
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 

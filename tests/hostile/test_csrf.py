@@ -18,10 +18,18 @@ from werkzeug.routing import Rule
 from polls_site.core.db import db
 from polls_site.core.session import csrf
 from polls_site.models import Ballot, Comment, CommentLike, CommentStatus, Role
-from tests.comment_actions import KEY, Commenting, add_comment, make_thread
-from tests.conftest import Voting, make_poll, option_ids
-from tests.staff_helpers import CSRF_RE, StaffClient, make_staff
-from tests.test_staff_access import sample_url
+from tests.support.app import sample_url
+from tests.support.comments import Commenting
+from tests.support.factories import (
+    KEY,
+    make_comment,
+    make_poll,
+    make_staff,
+    make_thread,
+    option_ids,
+)
+from tests.support.polls import Voting
+from tests.support.staff import CSRF_RE, StaffClient
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Endpoint -> (token salt, status of every refusal). A csrf-exempt route missing here
@@ -105,7 +113,7 @@ class Widget:
         self.poll_id = make_poll(app)
         self.option = option_ids(app, self.poll_id)[0]
         self.thread_id = make_thread(app)
-        self.others = add_comment(app, self.thread_id, voter_key="c:someone-else")
+        self.others = make_comment(app, thread=self.thread_id, voter_key="c:someone-else")
         self.reader = Commenting(app.test_client())
         assert self.reader.post(text="Мой комментарий").status_code == 200
         with app.app_context():

@@ -22,9 +22,9 @@ from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 from polls_site import create_app
 from polls_site.models import CommentStatus, Role
 from polls_site.widget.voters import make_form_token
-from tests.comment_actions import KEY, add_comment, make_thread
-from tests.conftest import app_config, empty_tables, make_poll
-from tests.staff_helpers import StaffClient, make_staff
+from tests.support.app import app_config, empty_tables
+from tests.support.factories import KEY, make_comment, make_poll, make_staff, make_thread
+from tests.support.staff import StaffClient
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 CONTENT_TYPES = [
@@ -166,8 +166,8 @@ def seed(app: Flask) -> dict[str, str]:
     """A poll, a thread with comments; valid tokens the fuzzer may send."""
     poll_id = make_poll(app)
     thread_id = make_thread(app)
-    add_comment(app, thread_id)
-    add_comment(app, thread_id, status=CommentStatus.REVIEW)
+    make_comment(app, thread=thread_id)
+    make_comment(app, thread=thread_id, status=CommentStatus.REVIEW)
     with app.test_request_context():
         return {
             "vote": make_form_token("vote", poll_id),
@@ -258,7 +258,7 @@ def test_json_bodies_on_form_routes_are_a_400(fuzz_app: Flask, body: bytes) -> N
 
 
 def test_nul_characters_are_dropped_from_forms_and_queries(fuzz_app: Flask) -> None:
-    from tests.comment_actions import Commenting, comment_rows
+    from tests.support.comments import Commenting, comment_rows
 
     make_thread(fuzz_app)
     reader = Commenting(fuzz_app.test_client())

@@ -16,9 +16,19 @@ from polls_site.config import DEFAULTS
 from polls_site.core.db import db
 from polls_site.core.redis import redis_client
 from polls_site.models import Comment, Role, StaffUser
-from tests.comment_actions import KEY, Commenting, add_comment, make_thread
-from tests.conftest import Voting, drain_queue, make_poll, option_ids
-from tests.staff_helpers import PASSWORD, StaffClient, make_staff
+from tests.support.app import drain_queue
+from tests.support.comments import Commenting
+from tests.support.factories import (
+    KEY,
+    PASSWORD,
+    make_comment,
+    make_poll,
+    make_staff,
+    make_thread,
+    option_ids,
+)
+from tests.support.polls import Voting
+from tests.support.staff import StaffClient
 
 IPV4 = "203.0.113.77"
 IPV6 = "2001:db8:85a3::8a2e:370:7334"
@@ -91,7 +101,7 @@ def act_from(app: Flask, ip: str, poll_id: int, *, login: bool) -> None:
 def test_no_raw_ip_is_stored_in_any_table_redis_or_log(app: Flask, caplog) -> None:
     poll_id = make_poll(app)
     thread_id = make_thread(app)
-    add_comment(app, thread_id, name="Автор")
+    make_comment(app, thread=thread_id, author_name="Автор")
     make_staff(app, "mod", Role.MODERATOR)
     with caplog.at_level(logging.INFO):
         act_from(app, IPV4, poll_id, login=True)

@@ -15,7 +15,8 @@ from polls_site.core.clients import limit_hash, network_limit_hash
 from polls_site.core.db import db
 from polls_site.models import Ballot
 from polls_site.polls.limits import admit_vote
-from tests.conftest import Voting, make_poll, option_ids
+from tests.support.factories import make_poll, option_ids
+from tests.support.polls import Voting
 
 ATTEMPTS = 10_000
 TTL = 3600

@@ -32,9 +32,9 @@ from polls_site.models import (
     Role,
     Thread,
 )
-from tests.live import LiveServer, live_factory_fixture  # noqa: F401 - fixtures
-from tests.staff_helpers import PASSWORD, make_staff
-from tests.test_render_safety import parse
+from tests.hostile.test_render_safety import parse
+from tests.support.factories import PASSWORD, make_staff
+from tests.support.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.slow]
 

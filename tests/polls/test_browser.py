@@ -9,15 +9,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from polls_site.core.db import db
 from polls_site.models import Ballot, BallotChoice
-from tests.browser import WAIT_MS, Portal
-from tests.conftest import make_poll, option_ids
-from tests.live import (  # noqa: F401 - fixtures
-    LiveServer,
-    ballot_count,
-    live_factory_fixture,
-    live_server_fixture,
-    seed_ballots,
-)
+from tests.support.browser import WAIT_MS, Portal
+from tests.support.factories import make_poll, option_ids
+from tests.support.live import LiveServer, ballot_count, seed_ballots
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

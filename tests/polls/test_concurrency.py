@@ -14,13 +14,8 @@ from typing import TypeVar
 import pytest
 import requests
 
-from tests.conftest import make_poll, option_ids
-from tests.live import (  # noqa: F401 - fixtures
-    TOKEN_RE,
-    LiveServer,
-    ballot_count,
-    live_factory_fixture,
-)
+from tests.support.factories import make_poll, option_ids
+from tests.support.live import TOKEN_RE, LiveServer, ballot_count
 
 pytestmark = pytest.mark.live
 

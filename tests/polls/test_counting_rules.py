@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from polls_site.core.db import db
-from polls_site.models import Ballot, BallotChoice, Option, Poll, PollStatus, utcnow
+from polls_site.models import Ballot, Option, Poll, PollStatus, utcnow
 from polls_site.polls.lifecycle import close_poll
 from polls_site.polls.recount import compute_snapshot, stale_poll_ids
 from polls_site.polls.sections import current_poll_id, mark_current, marked_poll_id
-from tests.conftest import Voting, make_poll, option_ids
+from tests.support.factories import add_ballots, make_poll, option_ids
+from tests.support.polls import Voting
 
 
-def add_ballots(poll_id: int, choices: list[int], start=None, step=timedelta(seconds=1)) -> list:
-    """Ballots for ``choices`` (one option each), cast ``step`` apart from ``start``."""
+def cast_times(count: int, start=None, step=timedelta(seconds=1)) -> list[datetime]:
+    """``count`` ballot times ``step`` apart from ``start`` (an hour ago by default)."""
     start = start or utcnow() - timedelta(hours=1)
-    ids = []
-    for i, option in enumerate(choices):
-        ballot = Ballot(
-            poll_id=poll_id, voter_key=f"c:r{i}", ip_hash="h", created_at=start + i * step
-        )
-        ballot.choices = [BallotChoice(option_id=option, poll_id=poll_id)]
-        db.session.add(ballot)
-        db.session.flush()
-        ids.append(ballot.id)
-    db.session.commit()
-    return ids
+    return [start + i * step for i in range(count)]
 
 
 def by_option(snapshot) -> dict[int, tuple[int, int]]:
@@ -39,7 +30,7 @@ def by_option(snapshot) -> dict[int, tuple[int, int]]:
 def test_voided_ballots_leave_the_count_exactly(app, poll_id) -> None:
     a, b, c = option_ids(app, poll_id)
     with app.app_context():
-        ids = add_ballots(poll_id, [a, a, a, b, c])
+        ids = add_ballots(app, poll_id, [a, a, a, b, c], created_at=cast_times(5))
         assert by_option(compute_snapshot(poll_id)) == {a: (3, 60), b: (1, 20), c: (1, 20)}
         for ballot_id in ids[:2]:
             ballot = db.session.get(Ballot, ballot_id)
@@ -55,7 +46,7 @@ def test_voided_ballots_leave_the_count_exactly(app, poll_id) -> None:
 def test_hidden_option_is_out_of_the_shares_and_the_form(app, client, poll_id) -> None:
     a, b, c = option_ids(app, poll_id)
     with app.app_context():
-        add_ballots(poll_id, [a, a, b, c])
+        add_ballots(app, poll_id, [a, a, b, c], created_at=cast_times(4))
         db.session.get(Option, c).hidden = True
         db.session.commit()
         snapshot = compute_snapshot(poll_id)
@@ -73,7 +64,9 @@ def test_a_closed_poll_is_frozen_at_its_closing_time(app) -> None:
     a, b, _ = option_ids(app, poll_id)
     with app.app_context():
         start = utcnow() - timedelta(minutes=10)
-        add_ballots(poll_id, [a, a, b, b, b], start=start, step=timedelta(minutes=1))
+        add_ballots(
+            app, poll_id, [a, a, b, b, b], created_at=cast_times(5, start, timedelta(minutes=1))
+        )
         close_poll(db.session.get(Poll, poll_id), now=start + timedelta(minutes=2, seconds=30))
         db.session.commit()
         snapshot = compute_snapshot(poll_id)
@@ -90,7 +83,7 @@ def test_too_few_voters_show_no_percentages(app, client) -> None:
     api = client.get(f"/api/polls/{poll_id}/results").get_json()
     assert {o["percent"] for o in api["options"]} == {None}
     with app.app_context():
-        add_ballots(poll_id, [a, a])
+        add_ballots(app, poll_id, [a, a], created_at=cast_times(2))
         compute_snapshot(poll_id)
     api = client.get(f"/api/polls/{poll_id}/results").get_json()
     assert api["options"][0]["percent"] == 100

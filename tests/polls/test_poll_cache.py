@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from polls_site.core.db import db
 from polls_site.models import Poll
 from polls_site.polls.cache import OptionInfo, PollInfo, forget_poll, load_poll
-from tests.conftest import Voting, drain_queue, make_poll, option_ids
+from tests.support.app import drain_queue
+from tests.support.factories import make_poll, option_ids
+from tests.support.polls import Voting
 
 
 def test_json_round_trip() -> None:

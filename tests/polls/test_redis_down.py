@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from polls_site.core.db import db
 from polls_site.models import Ballot
 from polls_site.polls.recount import stale_poll_ids
-from tests.conftest import Voting, make_poll, option_ids
+from tests.support.factories import make_poll, option_ids
+from tests.support.polls import Voting
 
 
 def test_vote_is_recorded_when_redis_is_down(app_without_redis, caplog) -> None:

@@ -13,8 +13,8 @@ from polls_site.core.db import db
 from polls_site.core.redis import redis_client, rkey
 from polls_site.models import AuditEntry, Poll, PollStatus, ResultSnapshot, utcnow
 from polls_site.polls.lifecycle import apply_schedule
-from tests.conftest import make_poll
-from tests.test_worker import ROOT, worker_env
+from tests.support.factories import make_poll
+from tests.support.live import ROOT, worker_env
 
 
 def status(app, poll_id: int) -> str:

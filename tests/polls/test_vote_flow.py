@@ -13,7 +13,8 @@ from polls_site.core.redis import redis_client
 from polls_site.models import Ballot, BallotChoice, PollStatus, ResultsVisibility, utcnow
 from polls_site.polls.cache import forget_poll
 from polls_site.polls.limits import dedupe_key
-from tests.conftest import Voting, closed_poll_fields, make_poll, option_ids
+from tests.support.factories import closed_poll_fields, make_poll, option_ids
+from tests.support.polls import Voting
 
 
 def ballots(app: Flask, poll_id: int) -> int:
@@ -280,7 +281,7 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(
     database_url, redis_url, redis_prefix, _schema, proxies, expected
 ) -> None:
     from polls_site import create_app
-    from tests.conftest import app_config, empty_tables
+    from tests.support.app import app_config, empty_tables
 
     app = create_app(
         app_config(

@@ -27,7 +27,9 @@ from polls_site.core.db import db
 from polls_site.core.redis import redis_client
 from polls_site.models import Ballot, BallotChoice, Poll, PollStatus, ResultSnapshot
 from polls_site.polls.cache import forget_poll
-from tests.conftest import Voting, app_config, drain_queue, empty_tables, make_poll, option_ids
+from tests.support.app import app_config, drain_queue, empty_tables
+from tests.support.factories import make_poll, option_ids
+from tests.support.polls import Voting
 
 VOTERS = 4
 

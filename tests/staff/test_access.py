@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.routing import AnyConverter, IntegerConverter, Rule
+from werkzeug.routing import Rule
 
 from polls_site.models import Role
 from polls_site.staff.auth import ROLE_ORDER
-from tests.conftest import make_poll
-from tests.staff_helpers import CSRF_RE, StaffClient, make_staff
+from tests.support.app import sample_url
+from tests.support.factories import make_poll, make_staff
+from tests.support.staff import CSRF_RE, StaffClient
 
 # Our own admin pages; editors' pages carry their role on the view the same way.
 ADMIN_ONLY = {
@@ -38,20 +39,6 @@ def staff_rules(app: Flask) -> list[Rule]:
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/staff") or rule.endpoint.startswith("staff.")
     ]
-
-
-def sample_url(app: Flask, rule: Rule) -> str:
-    """A URL that matches ``rule``, with made-up arguments."""
-    values = {}
-    for name, converter in rule._converters.items():
-        if isinstance(converter, IntegerConverter):
-            values[name] = 1
-        elif isinstance(converter, AnyConverter):
-            values[name] = sorted(converter.items)[0]
-        else:
-            values[name] = "x"
-    with app.test_request_context():
-        return rule.build(values)[1]
 
 
 def requests(app: Flask) -> list[tuple[str, str, str]]:

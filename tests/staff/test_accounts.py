@@ -9,13 +9,8 @@ from werkzeug.security import check_password_hash
 from polls_site.core.db import db
 from polls_site.models import Role, StaffUser
 from polls_site.staff.auth import has_role
-from tests.staff_helpers import (  # noqa: F401 - fixtures
-    PASSWORD,
-    StaffClient,
-    admin_fixture,
-    audit_rows,
-    make_staff,
-)
+from tests.support.factories import PASSWORD, make_staff
+from tests.support.staff import StaffClient, audit_rows
 
 
 def user(app: Flask, username: str) -> StaffUser | None:

@@ -7,10 +7,11 @@ from datetime import timedelta
 from flask import Flask
 
 from polls_site.core.db import db
-from polls_site.models import AuditEntry, utcnow
+from polls_site.models import AuditEntry, CommentStatus, utcnow
 from polls_site.staff import audit
 from polls_site.staff.moderation.highlight import highlight, merged_spans
-from tests.staff_helpers import admin_fixture, audit_rows, make_comment, moderator_fixture  # noqa: F401
+from tests.support.factories import make_comment
+from tests.support.staff import audit_rows
 
 
 def test_record_outside_a_request_is_the_command_line(app: Flask) -> None:
@@ -23,7 +24,10 @@ def test_record_outside_a_request_is_the_command_line(app: Flask) -> None:
 
 
 def test_audit_page_filters_and_daily_counts(app: Flask, moderator, admin) -> None:
-    first, second = make_comment(app), make_comment(app, "второй")
+    first, second = (
+        make_comment(app, status=CommentStatus.REVIEW),
+        make_comment(app, "второй", status=CommentStatus.REVIEW),
+    )
     for comment_id, who in ((first, moderator), (second, admin)):
         who.post(f"/staff/comments/{comment_id}/approve", {"revision": 1})
     with app.app_context():

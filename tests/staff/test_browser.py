@@ -9,17 +9,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from polls_site.models import CommentStatus, Role
-from tests.browser import WAIT_MS
-from tests.live import LiveServer, live_factory_fixture, live_server_fixture  # noqa: F401
-from tests.staff_helpers import (
-    PASSWORD,
-    approved_count,
-    audit_rows,
-    comment_state,
-    make_comment,
-    make_staff,
-    thread_count,
-)
+from tests.support.browser import WAIT_MS
+from tests.support.comments import approved_count, comment_state, thread_count
+from tests.support.factories import PASSWORD, make_comment, make_staff
+from tests.support.live import LiveServer
+from tests.support.staff import audit_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -56,9 +50,9 @@ def page(browser: Browser) -> Iterator[Page]:
 def test_moderator_works_the_queue_by_keyboard(live_server: LiveServer, page: Page) -> None:
     app = live_server.app
     make_staff(app, "mod", Role.MODERATOR)
-    first = make_comment(app, "первый: одобрить")
-    second = make_comment(app, "второй: пропустить")
-    third = make_comment(app, "третий: отклонить")
+    first = make_comment(app, "первый: одобрить", status=CommentStatus.REVIEW)
+    second = make_comment(app, "второй: пропустить", status=CommentStatus.REVIEW)
+    third = make_comment(app, "третий: отклонить", status=CommentStatus.REVIEW)
 
     page.goto(live_server.url("/staff/queue"))
     expect(page).to_have_url(live_server.url("/staff/login?next=/staff/queue"))
@@ -107,8 +101,8 @@ def test_bulk_selection_leaves_the_queue_without_a_reload(
 ) -> None:
     app = live_server.app
     make_staff(app, "mod", Role.MODERATOR)
-    ids = [make_comment(app, f"реклама {i}") for i in range(3)]
-    keep = make_comment(app, "нормальный")
+    ids = [make_comment(app, f"реклама {i}", status=CommentStatus.REVIEW) for i in range(3)]
+    keep = make_comment(app, "нормальный", status=CommentStatus.REVIEW)
     page.goto(live_server.url("/staff/login?next=/staff/queue"))
     page.fill("input[name=username]", "mod")
     page.fill("input[name=password]", PASSWORD)
@@ -130,7 +124,7 @@ def test_bulk_selection_leaves_the_queue_without_a_reload(
 def test_queue_works_without_javascript(live_server: LiveServer, browser: Browser) -> None:
     app = live_server.app
     make_staff(app, "mod", Role.MODERATOR)
-    comment_id = make_comment(app, "без скриптов")
+    comment_id = make_comment(app, "без скриптов", status=CommentStatus.REVIEW)
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:

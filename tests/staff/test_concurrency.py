@@ -9,21 +9,13 @@ from flask import Flask
 
 from polls_site.models import CommentStatus, Role
 from polls_site.staff.moderation import decisions as moderation
-from tests.staff_helpers import (  # noqa: F401 - fixtures
-    StaffClient,
-    admin_fixture,
-    approved_count,
-    audit_rows,
-    comment_state,
-    make_comment,
-    make_staff,
-    moderator_fixture,
-    thread_count,
-)
+from tests.support.comments import approved_count, comment_state, thread_count
+from tests.support.factories import make_comment, make_staff
+from tests.support.staff import StaffClient, audit_rows
 
 
 def test_second_moderator_with_an_old_page_is_told_what_happened(app, moderator, admin) -> None:
-    comment_id = make_comment(app)
+    comment_id = make_comment(app, status=CommentStatus.REVIEW)
     seen = comment_state(app, comment_id)[1]  # both pages show this revision
     first = moderator.post(f"/staff/comments/{comment_id}/approve", {"revision": seen}, htmx=True)
     assert first.status_code == 200
@@ -52,7 +44,7 @@ def test_two_threads_at_once_one_result(app: Flask, monkeypatch, actions) -> Non
     clients = [StaffClient(app.test_client()) for _ in range(2)]
     for name, staff in zip(("mod1", "mod2"), clients, strict=True):
         assert staff.login(name).status_code == 303
-    comment_id = make_comment(app)
+    comment_id = make_comment(app, status=CommentStatus.REVIEW)
     seen = comment_state(app, comment_id)[1]
 
     both_checked = threading.Barrier(2, timeout=20)

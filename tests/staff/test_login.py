@@ -9,8 +9,9 @@ from flask import Flask
 
 from polls_site.core.db import db
 from polls_site.models import Role, StaffUser
-from tests.conftest import app_config
-from tests.staff_helpers import PASSWORD, StaffClient, audit_rows, make_staff
+from tests.support.app import app_config
+from tests.support.factories import PASSWORD, make_staff
+from tests.support.staff import StaffClient, audit_rows
 
 
 def test_login_success_goes_back_to_next_page(app: Flask, client) -> None:
@@ -78,7 +79,7 @@ def test_failed_logins_are_limited_per_username(app: Flask, client) -> None:
 
 def test_failed_logins_are_limited_per_ip(database_url, redis_url, redis_prefix, _schema) -> None:
     from polls_site import create_app
-    from tests.conftest import empty_tables
+    from tests.support.app import empty_tables
 
     app = create_app(
         app_config(database_url, redis_url, f"{redis_prefix}-ip:", STAFF_LOGIN_LIMIT_IP="3/900")
@@ -172,14 +173,15 @@ def test_expired_session_on_htmx_goes_to_login(app: Flask, client, htmx: bool) -
 
 def test_staff_area_works_while_redis_is_down(app_without_redis: Flask) -> None:
     from polls_site.models import CommentStatus
-    from tests.staff_helpers import comment_state, make_comment
+    from tests.support.comments import comment_state
+    from tests.support.factories import make_comment
 
     app = app_without_redis
     make_staff(app, "mod", Role.MODERATOR)
     staff = StaffClient(app.test_client())
     assert staff.login("mod", "wrong password!").status_code == 401  # not counted, no 500
     assert staff.login("mod").status_code == 303
-    comment_id = make_comment(app)
+    comment_id = make_comment(app, status=CommentStatus.REVIEW)
     reply = staff.post(f"/staff/comments/{comment_id}/approve", {"revision": 1}, htmx=True)
     assert reply.status_code == 200
     assert comment_state(app, comment_id)[0] == CommentStatus.APPROVED

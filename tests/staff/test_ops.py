@@ -12,15 +12,10 @@ from polls_site.comments.threads import find_thread
 from polls_site.core.db import db
 from polls_site.core.redis import redis_client
 from polls_site.models import Comment, CommentLike, CommentStatus
-from tests.conftest import drain_queue
-from tests.staff_helpers import (  # noqa: F401 - fixtures
-    admin_fixture,
-    approved_count,
-    audit_rows,
-    make_comment,
-    moderator_fixture,
-    thread_count,
-)
+from tests.support.app import drain_queue
+from tests.support.comments import approved_count, thread_count
+from tests.support.factories import make_comment
+from tests.support.staff import audit_rows
 
 
 def broken_job(comment_id: int) -> None:
@@ -50,7 +45,8 @@ def test_failed_job_is_shown_with_its_error_and_can_be_retried(app: Flask, admin
 
 def test_jobs_page_without_redis_says_so(app_without_redis: Flask) -> None:
     from polls_site.models import Role
-    from tests.staff_helpers import StaffClient, make_staff
+    from tests.support.factories import make_staff
+    from tests.support.staff import StaffClient
 
     make_staff(app_without_redis, "boss", Role.ADMIN)
     admin = StaffClient(app_without_redis.test_client())
@@ -62,7 +58,14 @@ def test_jobs_page_without_redis_says_so(app_without_redis: Flask) -> None:
 
 def _their_comments(app: Flask) -> list[int]:
     return [
-        make_comment(app, "мой первый", voter_key="c:asker", ip_hash="ip-a", author_name="Айгуль"),
+        make_comment(
+            app,
+            "мой первый",
+            voter_key="c:asker",
+            ip_hash="ip-a",
+            author_name="Айгуль",
+            status=CommentStatus.REVIEW,
+        ),
         make_comment(
             app,
             "мой второй",
@@ -81,7 +84,9 @@ def _like(app: Flask, comment_id: int, voter_key: str) -> None:
 
 def test_find_and_export_a_commenters_comments(app: Flask, admin) -> None:
     ids = _their_comments(app)
-    other = make_comment(app, "чужой", voter_key="c:other", author_name="Айгуль")
+    other = make_comment(
+        app, "чужой", voter_key="c:other", author_name="Айгуль", status=CommentStatus.REVIEW
+    )
     _like(app, other, "c:asker")
     page = admin.get("/staff/privacy?voter_key=c:asker").get_data(as_text=True)
     assert "мой первый" in page and "мой второй" in page and "чужой" not in page
@@ -106,7 +111,7 @@ def test_find_and_export_a_commenters_comments(app: Flask, admin) -> None:
 
 def test_erase_replaces_text_and_name_and_clears_identifiers(app: Flask, admin) -> None:
     ids = _their_comments(app)
-    other = make_comment(app, "чужой", voter_key="c:other")
+    other = make_comment(app, "чужой", voter_key="c:other", status=CommentStatus.REVIEW)
     _like(app, other, "c:asker")
     _like(app, other, "c:someone-else")
     unconfirmed = admin.post("/staff/privacy/erase", {"voter_key": "c:asker"})
@@ -142,7 +147,7 @@ def test_erase_replaces_text_and_name_and_clears_identifiers(app: Flask, admin) 
 
 
 def test_a_reader_who_only_liked_can_be_erased(app: Flask, admin) -> None:
-    other = make_comment(app, "чужой", voter_key="c:other")
+    other = make_comment(app, "чужой", voter_key="c:other", status=CommentStatus.REVIEW)
     _like(app, other, "c:liker")
     page = admin.get("/staff/privacy?voter_key=c:liker").get_data(as_text=True)
     assert "Найдено 0 комментариев." in page and "1 отметка «нравится»" in page

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from polls_site.core.db import db
-from polls_site.models import AuditEntry, Ballot, BallotChoice, Option, Poll, PollStatus, Role
-from tests.conftest import make_poll, option_ids
-from tests.staff_helpers import StaffClient, admin_fixture, make_staff, moderator_fixture  # noqa: F401
+from polls_site.models import AuditEntry, Option, Poll, PollStatus, Role
+from tests.support.factories import add_ballots, make_poll, make_staff, option_ids
+from tests.support.staff import StaffClient
 
 
 @pytest.fixture(name="editor")
@@ -131,12 +131,7 @@ def test_options_are_added_moved_and_removed_without_saving(app, editor) -> None
 
 
 def vote_in(app, poll_id, option_id, n=1):
-    with app.app_context():
-        for i in range(n):
-            ballot = Ballot(poll_id=poll_id, voter_key=f"c:{option_id}-{i}", ip_hash="h")
-            ballot.choices = [BallotChoice(option_id=option_id, poll_id=poll_id)]
-            db.session.add(ballot)
-        db.session.commit()
+    add_ballots(app, poll_id, [option_id] * n, voters=[f"c:{option_id}-{i}" for i in range(n)])
 
 
 def rows_of(app, poll_id):

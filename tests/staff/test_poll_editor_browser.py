@@ -8,17 +8,11 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from polls_site.core.db import db
 from polls_site.models import Poll, Role
-from tests.conftest import make_poll
-from tests.live import (  # noqa: F401 - fixtures
-    LiveServer,
-    ballot_count,
-    live_factory_fixture,
-    live_server_fixture,
-)
-from tests.staff_helpers import PASSWORD, make_staff
 
 # Importing test_browser skips this module too when Chromium is missing.
-from tests.test_browser import THANKS, VOTE
+from tests.polls.test_browser import THANKS, VOTE
+from tests.support.factories import PASSWORD, make_poll, make_staff
+from tests.support.live import LiveServer, ballot_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -10,31 +10,28 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from polls_site.core.db import db
-from polls_site.models import AuditEntry, Ballot, BallotChoice, ResultSnapshot, utcnow
+from polls_site.models import AuditEntry, Ballot, ResultSnapshot, utcnow
 from polls_site.polls.recount import compute_snapshot
-from tests.conftest import Voting, drain_queue, make_poll, option_ids
-from tests.staff_helpers import moderator_fixture  # noqa: F401
-from tests.test_editors_polls import editor_fixture  # noqa: F401
+from tests.support.app import drain_queue
+from tests.support.factories import add_ballots, make_poll, option_ids
+from tests.support.polls import Voting
 
 
-def add_ballots(app, poll_id, specs) -> list[int]:
-    """specs: (option, minutes ago, voter key, network hash, read seconds)."""
-    ids = []
+def add_specs(app, poll_id, specs) -> list[int]:
+    """Ballots from specs (option, minutes ago, voter key, network hash, read seconds), each
+    with the address hash ``ip-<voter key>``; recounted at once."""
+    now = utcnow()
+    ids = add_ballots(
+        app,
+        poll_id,
+        [option for option, *_ in specs],
+        voters=[key for _, _, key, _, _ in specs],
+        ip_hash=[f"ip-{key}" for _, _, key, _, _ in specs],
+        net_hash=[net for *_, net, _ in specs],
+        read_seconds=[read for *_, read in specs],
+        created_at=[now - timedelta(minutes=ago) for _, ago, *_ in specs],
+    )
     with app.app_context():
-        for option, ago, key, net, read in specs:
-            ballot = Ballot(
-                poll_id=poll_id,
-                voter_key=key,
-                ip_hash=f"ip-{key}",
-                net_hash=net,
-                read_seconds=read,
-                created_at=utcnow() - timedelta(minutes=ago),
-            )
-            ballot.choices = [BallotChoice(option_id=option, poll_id=poll_id)]
-            db.session.add(ballot)
-            db.session.flush()
-            ids.append(ballot.id)
-        db.session.commit()
         compute_snapshot(poll_id)
     return ids
 
@@ -49,7 +46,7 @@ def snapshot_votes(app, poll_id) -> dict[int, int]:
 
 def test_analytics_page_charts_every_hour(app, editor, poll_id) -> None:
     a, b, _c = option_ids(app, poll_id)
-    add_ballots(
+    add_specs(
         app,
         poll_id,
         [(a, 180, "c:1", "n1", 30.0), (a, 180, "c:2", "n2", 30.0), (b, 5, "c:3", "n3", 30.0)],
@@ -68,7 +65,7 @@ def test_voiding_a_flag_changes_the_results_exactly(app, editor, poll_id) -> Non
     a, b, _c = option_ids(app, poll_id)
     burst = [(a, 1, f"c:burst{i}", "hot", 30.0) for i in range(25)]
     people = [(b, 60 + i, f"c:p{i}", f"n{i}", 40.0) for i in range(10)]
-    add_ballots(app, poll_id, burst + people)
+    add_specs(app, poll_id, burst + people)
     assert snapshot_votes(app, poll_id)[a] == 25
     page = editor.get(f"/staff/polls/{poll_id}/analytics").get_data(as_text=True)
     assert "Всплески из одной сети: 25 голосов" in page
@@ -87,7 +84,7 @@ def test_voiding_a_flag_changes_the_results_exactly(app, editor, poll_id) -> Non
 
 def test_voiding_picked_ballots_needs_a_reason(app, editor, poll_id) -> None:
     a, _b, _c = option_ids(app, poll_id)
-    ids = add_ballots(app, poll_id, [(a, 1, f"c:{i}", f"n{i}", 30.0) for i in range(3)])
+    ids = add_specs(app, poll_id, [(a, 1, f"c:{i}", f"n{i}", 30.0) for i in range(3)])
     refused = editor.post(f"/staff/polls/{poll_id}/void", {"ballot": [str(ids[0])], "reason": ""})
     assert refused.status_code == 303
     drain_queue(app)
@@ -146,7 +143,7 @@ def test_ballots_csv_round_trips_against_the_ballots(app, editor, client) -> Non
 
 def test_results_csv_matches_the_snapshot(app, editor, poll_id) -> None:
     a, b, c = option_ids(app, poll_id)
-    add_ballots(
+    add_specs(
         app, poll_id, [(a, 1, "c:1", "n", 5.0), (a, 1, "c:2", "n", 5.0), (b, 1, "c:3", "n", 5.0)]
     )
     rows = parse_csv(editor.get(f"/staff/polls/{poll_id}/results.csv"))

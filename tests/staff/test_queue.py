@@ -8,16 +8,9 @@ from flask import Flask
 
 from polls_site.core.db import db
 from polls_site.models import Ban, CommentStatus
-from tests.staff_helpers import (  # noqa: F401 - fixtures
-    StaffClient,
-    admin_fixture,
-    approved_count,
-    audit_rows,
-    comment_state,
-    make_comment,
-    moderator_fixture,
-    thread_count,
-)
+from tests.support.comments import approved_count, comment_state, thread_count
+from tests.support.factories import make_comment
+from tests.support.staff import StaffClient, audit_rows
 
 S = CommentStatus
 
@@ -33,7 +26,9 @@ def act(staff: StaffClient, app: Flask, comment_id: int, action: str, htmx=True,
 
 def test_queue_lists_review_and_pending_oldest_first_with_details(app, moderator) -> None:
     reasons = [{"rule": "suspect_word", "score": 30, "detail": "дурак", "spans": [[4, 9]]}]
-    first = make_comment(app, "Ты <b>дурак</b>", reasons=reasons, score=30)
+    first = make_comment(
+        app, "Ты <b>дурак</b>", reasons=reasons, score=30, status=CommentStatus.REVIEW
+    )
     second = make_comment(app, "ещё не проверен", status=S.PENDING)
     make_comment(app, "уже одобрен", status=S.APPROVED)
     make_comment(app, "отклонён", status=S.REJECTED)
@@ -50,8 +45,13 @@ def test_queue_lists_review_and_pending_oldest_first_with_details(app, moderator
 
 
 def test_filters_and_search(app, moderator) -> None:
-    make_comment(app, "про погоду", reasons=[{"rule": "link", "score": 10, "spans": []}])
-    make_comment(app, "про футбол", thread_key="sport", status=S.PENDING)
+    make_comment(
+        app,
+        "про погоду",
+        reasons=[{"rule": "link", "score": 10, "spans": []}],
+        status=CommentStatus.REVIEW,
+    )
+    make_comment(app, "про футбол", thread="sport", status=S.PENDING)
     assert "про футбол" not in moderator.get("/staff/queue?thread=article-1").get_data(True)
     assert "про погоду" not in moderator.get("/staff/queue?status=pending").get_data(True)
     by_rule = moderator.get("/staff/queue?rule=link").get_data(True)
@@ -64,16 +64,16 @@ def test_filters_and_search(app, moderator) -> None:
 
 
 def test_search_ignores_the_case_of_cyrillic_letters(app, moderator) -> None:
-    make_comment(app, "ПРО ВЫБОРЫ В Бишкеке", author_name="Айбек")
-    make_comment(app, "про погоду", author_name="Нурлан")
+    make_comment(app, "ПРО ВЫБОРЫ В Бишкеке", author_name="Айбек", status=CommentStatus.REVIEW)
+    make_comment(app, "про погоду", author_name="Нурлан", status=CommentStatus.REVIEW)
     for query in ("про выборы", "бишкеке", "АЙБЕК"):
         body = moderator.get(f"/staff/queue?q={query}").get_data(as_text=True)
         assert "ПРО ВЫБОРЫ" in body and "про погоду" not in body, query
 
 
 def test_approve_by_htmx_removes_the_row_and_counts(app, moderator) -> None:
-    comment_id = make_comment(app)
-    other = make_comment(app, "второй")
+    comment_id = make_comment(app, status=CommentStatus.REVIEW)
+    other = make_comment(app, "второй", status=CommentStatus.REVIEW)
     assert thread_count(app) == 0
     reply = act(moderator, app, comment_id, "approve")
     assert reply.status_code == 200
@@ -89,7 +89,7 @@ def test_approve_by_htmx_removes_the_row_and_counts(app, moderator) -> None:
 
 
 def test_reject_with_reason_without_javascript(app, moderator) -> None:
-    comment_id = make_comment(app)
+    comment_id = make_comment(app, status=CommentStatus.REVIEW)
     reply = act(moderator, app, comment_id, "reject", htmx=False, reason="оскорбление")
     assert reply.status_code == 303 and reply.headers["Location"] == "/staff/queue"
     assert comment_state(app, comment_id)[0] == S.REJECTED
@@ -100,7 +100,7 @@ def test_reject_with_reason_without_javascript(app, moderator) -> None:
 
 
 def test_spam_and_published_hide_restore(app, moderator) -> None:
-    spam = make_comment(app, "купи дёшево")
+    spam = make_comment(app, "купи дёшево", status=CommentStatus.REVIEW)
     published = make_comment(app, "хороший", status=S.APPROVED)
     assert thread_count(app) == 1
     act(moderator, app, spam, "spam")
@@ -127,7 +127,7 @@ def test_an_action_that_does_not_fit_the_state_is_refused(app, moderator) -> Non
 
 
 def test_bad_form_values_are_400_not_500(app, moderator) -> None:
-    comment_id = make_comment(app)
+    comment_id = make_comment(app, status=CommentStatus.REVIEW)
     assert moderator.post(f"/staff/comments/{comment_id}/approve", {}).status_code == 400
     url = f"/staff/comments/{comment_id}/approve"
     assert moderator.post(url, {"revision": "abc"}).status_code == 400
@@ -140,10 +140,16 @@ def test_bad_form_values_are_400_not_500(app, moderator) -> None:
 
 
 def test_ban_author_for_a_week_and_remove_their_comments(app, moderator) -> None:
-    target = make_comment(app, "первый", voter_key="c:troll", ip_hash="ip-troll")
+    target = make_comment(
+        app, "первый", voter_key="c:troll", ip_hash="ip-troll", status=CommentStatus.REVIEW
+    )
     older = make_comment(app, "старый", voter_key="c:troll", status=S.APPROVED)
-    same_ip = make_comment(app, "с того же IP", voter_key="c:other", ip_hash="ip-troll")
-    bystander = make_comment(app, "чужой", voter_key="c:good", ip_hash="ip-good")
+    same_ip = make_comment(
+        app, "с того же IP", voter_key="c:other", ip_hash="ip-troll", status=CommentStatus.REVIEW
+    )
+    bystander = make_comment(
+        app, "чужой", voter_key="c:good", ip_hash="ip-good", status=CommentStatus.REVIEW
+    )
     assert thread_count(app) == 1
     reply = act(
         moderator,
@@ -173,8 +179,8 @@ def test_ban_author_for_a_week_and_remove_their_comments(app, moderator) -> None
 
 
 def test_ban_for_good_by_reader_id_only_takes_down_just_that_comment(app, moderator) -> None:
-    target = make_comment(app, voter_key="c:troll")
-    other = make_comment(app, "второй", voter_key="c:troll")
+    target = make_comment(app, voter_key="c:troll", status=CommentStatus.REVIEW)
+    other = make_comment(app, "второй", voter_key="c:troll", status=CommentStatus.REVIEW)
     reply = act(moderator, app, target, "ban", htmx=False, by_voter="1", days="0")
     assert reply.status_code == 303
     assert comment_state(app, target)[0] == S.REJECTED
@@ -185,7 +191,7 @@ def test_ban_for_good_by_reader_id_only_takes_down_just_that_comment(app, modera
 
 
 def test_ban_needs_something_to_ban(app, moderator) -> None:
-    target = make_comment(app)
+    target = make_comment(app, status=CommentStatus.REVIEW)
     reply = act(moderator, app, target, "ban", days="1")
     assert reply.status_code == 409
     assert "Выберите, что блокировать" in reply.get_data(as_text=True)
@@ -194,7 +200,7 @@ def test_ban_needs_something_to_ban(app, moderator) -> None:
 
 
 def test_bulk_approve_and_reject(app, moderator) -> None:
-    ids = [make_comment(app, f"комментарий {i}") for i in range(4)]
+    ids = [make_comment(app, f"комментарий {i}", status=CommentStatus.REVIEW) for i in range(4)]
     data = {"action": "approve", "ids": [str(i) for i in ids[:3]], "next": "/staff/queue"}
     data.update({f"rev-{i}": str(revision(app, i)) for i in ids[:3]})
     reply = moderator.post("/staff/queue/bulk", data)
@@ -213,7 +219,7 @@ def test_bulk_approve_and_reject(app, moderator) -> None:
 
 
 def test_bulk_by_htmx_removes_done_rows_and_returns_refused_ones(app, moderator) -> None:
-    ids = [make_comment(app, f"комментарий {i}") for i in range(3)]
+    ids = [make_comment(app, f"комментарий {i}", status=CommentStatus.REVIEW) for i in range(3)]
     data = {"action": "spam", "ids": [str(i) for i in ids], "next": "/staff/queue"}
     data.update({f"rev-{i}": str(revision(app, i)) for i in ids})
     data[f"rev-{ids[2]}"] = "99"  # another moderator changed it meanwhile
@@ -231,7 +237,7 @@ def test_bulk_by_htmx_removes_done_rows_and_returns_refused_ones(app, moderator)
 
 
 def test_pending_count_fragment(app, moderator) -> None:
-    make_comment(app)
+    make_comment(app, status=CommentStatus.REVIEW)
     make_comment(app, status=S.PENDING)
     make_comment(app, status=S.APPROVED)
     body = moderator.get("/staff/queue/count", htmx=True).get_data(as_text=True)
@@ -242,7 +248,7 @@ def test_pending_count_fragment(app, moderator) -> None:
 def test_thread_link_is_only_a_web_link(app, moderator) -> None:
     from polls_site.models import Thread
 
-    make_comment(app, thread_key="evil")
+    make_comment(app, thread="evil", status=CommentStatus.REVIEW)
     with app.app_context():
         thread = db.session.scalar(sa.select(Thread).where(Thread.key == "evil"))
         thread.url, thread.title = "javascript:alert(1)", "<b>Статья</b>"

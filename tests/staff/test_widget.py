@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tests.comment_actions import (  # noqa: F401 - fixtures
-    Commenting,
-    comment_rows,
-    other_reader_fixture,
-    reader_fixture,
-)
-from tests.conftest import drain_queue
-from tests.staff_helpers import moderator_fixture  # noqa: F401
+from tests.support.app import drain_queue
+from tests.support.comments import Commenting, comment_rows
 
 
 def test_queue_decisions_show_in_the_readers_widget(

@@ -8,7 +8,7 @@ from flask import Flask
 from polls_site.comments.automod import rules as automod
 from polls_site.core.db import db
 from polls_site.models import ModerationSetting, ModerationWord
-from tests.staff_helpers import admin_fixture, audit_rows, moderator_fixture  # noqa: F401
+from tests.support.staff import audit_rows
 
 
 def verdict(app: Flask, text: str) -> automod.Verdict:

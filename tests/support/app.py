@@ -1,18 +1,13 @@
-"""Fixtures: a real Redis (key prefix per test) and a real database (SQLite, or PostgreSQL
-through DATABASE_URL, in a database made for this run and dropped after it)."""
+"""The app under test: a real Redis (key prefix per test) and a real database (SQLite, or
+PostgreSQL through DATABASE_URL, in a database made for this run and dropped after it)."""
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import socket
 import tempfile
-
-# Before polls_site imports prometheus_client: this run's metric files stay apart.
-os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="polls-metrics-")
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,16 +19,13 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from polls_site import create_app
 from polls_site.core.db import db
 from polls_site.core.embedded_redis import ensure_embedded_redis
-from polls_site.models import Option, Poll, PollStatus, utcnow
 
 RUN_ID = secrets.token_hex(4)
-
-# The browser tests' fixtures (Chromium, a profile per test, a portal on another origin).
-pytest_plugins = ["tests.browser"]
 
 
 def _reachable(url: str) -> bool:
@@ -157,30 +149,6 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
-def make_poll(
-    app: Flask,
-    options: list[str] | None = None,
-    question: str = "Как вы относитесь к вопросу?",
-    **fields: object,
-) -> int:
-    """Create an open poll (unless fields say otherwise) and return its id."""
-    with app.app_context():
-        poll = Poll(question=question, status=fields.pop("status", PollStatus.OPEN), **fields)
-        poll.options = [
-            Option(text=text, position=i)
-            for i, text in enumerate(options or ["Да", "Нет", "Не знаю"])
-        ]
-        db.session.add(poll)
-        db.session.commit()
-        return poll.id
-
-
-@pytest.fixture
-def poll_id(app: Flask) -> int:
-    """An open single-choice poll with three options."""
-    return make_poll(app)
-
-
 def drain_queue(app: Flask, with_scheduler: bool = False) -> None:
     """Run every queued job with a real RQ worker (in-process, burst) against real Redis.
 
@@ -192,65 +160,6 @@ def drain_queue(app: Flask, with_scheduler: bool = False) -> None:
         worker = SimpleWorker([queue.name], connection=connection, serializer=JSONSerializer)
         worker.work(burst=True, with_scheduler=with_scheduler)
         connection.close()
-
-
-def closed_poll_fields() -> dict:
-    """Fields of a poll whose voting window has ended."""
-    return {"status": PollStatus.CLOSED, "closes_at": utcnow() - timedelta(days=1)}
-
-
-TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
-
-
-class Voting:
-    """Action helpers for the vote flow, like flaskr's AuthActions."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        self.tokens: dict[int, str] = {}
-
-    def token(self, poll_id: int) -> str:
-        """Open the widget and return the vote token it rendered."""
-        page = self.client.get(f"/w/poll/{poll_id}").get_data(as_text=True)
-        match = TOKEN_RE.search(page)
-        assert match, "the widget rendered no vote form"
-        return match.group(1)
-
-    def vote(
-        self,
-        poll_id: int,
-        *options: int,
-        htmx: bool = True,
-        token: str | None = None,
-        headers: dict | None = None,
-    ):
-        """POST a vote for ``options`` with the token this reader's widget rendered."""
-        if token is None:
-            token = self.tokens.get(poll_id) or self.token(poll_id)
-            self.tokens[poll_id] = token
-        all_headers = {"HX-Request": "true"} if htmx else {}
-        all_headers.update(headers or {})
-        return self.client.post(
-            f"/w/poll/{poll_id}/vote",
-            data={"token": token, "option": [str(o) for o in options]},
-            headers=all_headers,
-        )
-
-
-@pytest.fixture
-def voting(client: FlaskClient) -> Voting:
-    """Vote-flow helpers bound to the test client."""
-    return Voting(client)
-
-
-def option_ids(app: Flask, poll_id: int) -> list[int]:
-    """The poll's option ids in the editors' order."""
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                sa.select(Option.id).where(Option.poll_id == poll_id).order_by(Option.position)
-            )
-        )
 
 
 def _dead_port() -> int:
@@ -283,3 +192,17 @@ def empty_database_url(database_url: str, tmp_path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def sample_url(app: Flask, rule: Rule) -> str:
+    """A URL that matches ``rule``, with made-up arguments."""
+    values = {}
+    for name, converter in rule._converters.items():
+        if isinstance(converter, IntegerConverter):
+            values[name] = 1
+        elif isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = "x"
+    with app.test_request_context():
+        return rule.build(values)[1]

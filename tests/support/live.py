@@ -1,10 +1,7 @@
 """The app as it runs in production: gunicorn in a subprocess, and RQ workers beside it.
 
-Import the fixtures into a test module (they are not in conftest.py on purpose):
-
-    from tests.live import live_factory_fixture, live_server_fixture  # noqa: F401
-
-and ask for them by name. ``live_factory(**extra)`` starts a server whose environment is
+Loaded as a pytest plugin by tests/conftest.py: ask for the fixtures by name.
+``live_factory(**extra)`` starts a server whose environment is
 ``app_config(...)`` plus ``extra`` (each key an environment variable of the same name);
 ``live_server`` is one with the default settings. The server's ``app`` is an in-process
 app with the very same configuration, for ``make_poll`` and for looking at the database.
@@ -35,11 +32,12 @@ from gunicorn.config import Config as GunicornConfig
 
 from polls_site import create_app
 from polls_site.core.db import db
-from polls_site.models import Ballot, BallotChoice, utcnow
+from polls_site.models import Ballot
 from polls_site.polls.jobs import request_recompute
-from tests.conftest import app_config, drain_queue, empty_tables
+from tests.support.app import app_config, drain_queue, empty_tables
+from tests.support.factories import add_ballots
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 
@@ -60,6 +58,12 @@ def environment(config: dict[str, object]) -> dict[str, str]:
     env.update({key: str(value) for key, value in config.items()})
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def worker_env(app: Flask) -> dict[str, str]:
+    """The environment for a worker.py subprocess serving ``app``'s database and Redis."""
+    keys = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "SECRET_KEY")
+    return environment({key: app.config[key] for key in keys})
 
 
 def stop_process(process: subprocess.Popen, timeout: float = STOP_SECONDS) -> None:
@@ -167,16 +171,11 @@ def ballot_count(app: Flask, poll_id: int) -> int:
 
 def store_ballots(app: Flask, poll_id: int, options: list[int], tag: str = "seed") -> None:
     """Store one ballot per entry of ``options`` (voters ``<tag>:<i>``) and enqueue a recount."""
+    add_ballots(
+        app, poll_id, options, voters=[f"{tag}:{i}" for i in range(len(options))], ip_hash=tag
+    )
     with app.app_context():
-        for i, option in enumerate(options):
-            ballot = Ballot(
-                poll_id=poll_id, voter_key=f"{tag}:{i}", ip_hash=tag, created_at=utcnow()
-            )
-            ballot.choices = [BallotChoice(option_id=option, poll_id=poll_id)]
-            db.session.add(ballot)
-        db.session.commit()
         request_recompute(poll_id)
-        db.session.remove()
 
 
 def seed_ballots(app: Flask, poll_id: int, options: list[int]) -> None:

@@ -1,9 +1,4 @@
-"""Helpers for the staff tests: accounts, comments in every state, a logged-in client.
-
-Import the fixtures into a test module (like tests/live.py):
-
-    from tests.staff_helpers import staff_fixture, moderator_fixture  # noqa: F401
-"""
+"""A staff member using the staff area through the test client, and the audit log read back."""
 
 from __future__ import annotations
 
@@ -15,109 +10,11 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from polls_site.comments.render import render_comment_html
 from polls_site.core.db import db
-from polls_site.models import AuditEntry, Comment, CommentStatus, Role, StaffUser, Thread
-from polls_site.staff.auth import hash_password
+from polls_site.models import AuditEntry, Role
+from tests.support.factories import PASSWORD, make_staff
 
-PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def make_staff(app: Flask, username: str, role: Role, *, active: bool = True) -> int:
-    """Create a staff account with PASSWORD and return its id."""
-    with app.app_context():
-        user = StaffUser(
-            username=username, password_hash=hash_password(PASSWORD), role=role, active=active
-        )
-        db.session.add(user)
-        db.session.commit()
-        return user.id
-
-
-def make_thread(app: Flask, key: str = "article-1", title: str = "Статья") -> int:
-    """Create a comment thread (or find it) and return its id."""
-    with app.app_context():
-        thread = db.session.scalar(sa.select(Thread).where(Thread.key == key))
-        if thread is None:
-            thread = Thread(key=key, title=title, url=f"https://portal.example/{key}")
-            db.session.add(thread)
-            db.session.commit()
-        return thread.id
-
-
-def make_comment(
-    app: Flask,
-    text: str = "Обычный комментарий",
-    *,
-    status: CommentStatus = CommentStatus.REVIEW,
-    thread_key: str = "article-1",
-    voter_key: str = "c:reader-1",
-    ip_hash: str | None = "iphash-1",
-    author_name: str = "Читатель",
-    reasons: list[dict[str, Any]] | None = None,
-    score: int = 0,
-) -> int:
-    """Store a comment in ``status`` (counting it in its thread when approved); its id."""
-    thread_id = make_thread(app, thread_key)
-    with app.app_context():
-        comment = Comment(
-            thread_id=thread_id,
-            author_name=author_name,
-            text=text,
-            html=render_comment_html(text),
-            status=status,
-            voter_key=voter_key,
-            ip_hash=ip_hash,
-            user_agent="pytest",
-            reasons=reasons or [],
-            score=score,
-        )
-        db.session.add(comment)
-        if status == CommentStatus.APPROVED:
-            db.session.get(Thread, thread_id).comment_count += 1
-        db.session.commit()
-        return comment.id
-
-
-def comment_state(app: Flask, comment_id: int) -> tuple[str, int]:
-    """(status, revision) of a comment as the database has it now."""
-    with app.app_context():
-        comment = db.session.get(Comment, comment_id)
-        result = (comment.status, comment.revision)
-        db.session.remove()
-        return result
-
-
-def thread_count(app: Flask, key: str = "article-1") -> int:
-    """Thread.comment_count of the thread ``key``."""
-    with app.app_context():
-        count = db.session.scalar(sa.select(Thread.comment_count).where(Thread.key == key))
-        db.session.remove()
-        return count
-
-
-def approved_count(app: Flask, key: str = "article-1") -> int:
-    """The approved comments of thread ``key``, counted."""
-    with app.app_context():
-        count = db.session.scalar(
-            sa.select(sa.func.count(Comment.id))
-            .join(Thread)
-            .where(Thread.key == key, Comment.status == CommentStatus.APPROVED)
-        )
-        db.session.remove()
-        return count
-
-
-def audit_rows(app: Flask, action: str | None = None) -> list[AuditEntry]:
-    """Audit rows (of ``action``), oldest first."""
-    with app.app_context():
-        query = sa.select(AuditEntry).order_by(AuditEntry.id)
-        if action:
-            query = query.where(AuditEntry.action == action)
-        rows = list(db.session.scalars(query))
-        db.session.remove()
-        return rows
 
 
 class StaffClient:
@@ -177,3 +74,23 @@ def admin_fixture(app: Flask) -> StaffClient:
     staff = StaffClient(app.test_client())
     assert staff.login("boss").status_code == 303
     return staff
+
+
+@pytest.fixture(name="editor")
+def editor_fixture(app: Flask, client: FlaskClient) -> StaffClient:
+    """A client logged in as the editor "ed"."""
+    make_staff(app, "ed", Role.EDITOR)
+    staff = StaffClient(client)
+    assert staff.login("ed").status_code == 303
+    return staff
+
+
+def audit_rows(app: Flask, action: str | None = None) -> list[AuditEntry]:
+    """Audit rows (of ``action``), oldest first."""
+    with app.app_context():
+        query = sa.select(AuditEntry).order_by(AuditEntry.id)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        rows = list(db.session.scalars(query))
+        db.session.remove()
+        return rows

@@ -8,14 +8,17 @@ from polls_site.core.db import db
 from polls_site.core.jobs import task_queue
 from polls_site.core.redis import redis_client, rkey
 from polls_site.models import Comment, CommentStatus, ResultSnapshot
-from tests.comment_actions import add_comment, make_thread
-from tests.conftest import Voting, drain_queue, option_ids
+from tests.support.app import drain_queue
+from tests.support.factories import make_comment, make_thread, option_ids
+from tests.support.polls import Voting
 
 
 def test_jobs_queued_under_their_old_paths_run(app, poll_id) -> None:
     assert Voting(app.test_client()).vote(poll_id, option_ids(app, poll_id)[0]).status_code == 200
     thread_id = make_thread(app)
-    comment_id = add_comment(app, thread_id, "Спасибо за статью", status=CommentStatus.PENDING)
+    comment_id = make_comment(
+        app, "Спасибо за статью", thread=thread_id, status=CommentStatus.PENDING
+    )
     with app.app_context():
         # Only the old-path jobs count: drop the recount the vote itself queued.
         task_queue().empty()

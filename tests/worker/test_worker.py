@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -16,16 +15,10 @@ from polls_site.models import Ballot, BallotChoice, ResultSnapshot
 from polls_site.polls.jobs import rebuild_dedupe_keys, reconcile_results, request_recompute
 from polls_site.polls.recount import compute_snapshot, stale_poll_ids
 from polls_site.polls.versions import version_key
-from tests.conftest import Voting, drain_queue, option_ids
-from tests.live import environment
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def worker_env(app) -> dict[str, str]:
-    """The environment for a worker.py subprocess serving ``app``'s database and Redis."""
-    keys = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "SECRET_KEY")
-    return environment({key: app.config[key] for key in keys})
+from tests.support.app import drain_queue
+from tests.support.factories import add_ballots, option_ids
+from tests.support.live import ROOT, worker_env
+from tests.support.polls import Voting
 
 
 def direct_counts(poll_id: int) -> dict[int, int]:
@@ -113,11 +106,8 @@ def test_results_poll_answers_204_from_redis_when_unchanged(app, client, poll_id
 
 def test_reconcile_catches_votes_stored_while_redis_was_down(app, poll_id) -> None:
     option = option_ids(app, poll_id)[0]
+    add_ballots(app, poll_id, [option], voters=["c:offline"], ip_hash="x")
     with app.app_context():
-        ballot = Ballot(poll_id=poll_id, voter_key="c:offline", ip_hash="x")
-        ballot.choices = [BallotChoice(option_id=option, poll_id=poll_id)]
-        db.session.add(ballot)
-        db.session.commit()
         assert stale_poll_ids() == [poll_id]
         redis_client().delete(version_key(poll_id))
         assert reconcile_results() == [poll_id]
@@ -202,17 +192,16 @@ def test_retention_clears_old_ip_hashes_only(app, poll_id) -> None:
     from polls_site.worker.retention import purge_expired_ip_hashes
 
     option = option_ids(app, poll_id)[0]
+    ages = (120, 91, 5)
+    add_ballots(
+        app,
+        poll_id,
+        [option] * len(ages),
+        voters=[f"c:old{i}" for i in range(len(ages))],
+        ip_hash=[f"h{i}" for i in range(len(ages))],
+        created_at=[utcnow() - timedelta(days=age) for age in ages],
+    )
     with app.app_context():
-        for i, age in enumerate((120, 91, 5)):
-            ballot = Ballot(
-                poll_id=poll_id,
-                voter_key=f"c:old{i}",
-                ip_hash=f"h{i}",
-                created_at=utcnow() - timedelta(days=age),
-            )
-            ballot.choices = [BallotChoice(option_id=option, poll_id=poll_id)]
-            db.session.add(ballot)
-        db.session.commit()
         assert purge_expired_ip_hashes() == 2
         assert purge_expired_ip_hashes() == 0
         hashes = dict(db.session.execute(sa.select(Ballot.voter_key, Ballot.ip_hash)).all())
