@@ -26,7 +26,8 @@ from ..core.db import db
 from ..core.jobs import job_fields, job_options, site_job_id, task_queue
 from ..core.metrics import count_moderation, timed_job
 from ..models import Ban, Comment, CommentStatus, utcnow
-from .automod.rules import APPROVE, REJECT, REVIEW, Context, Verdict, evaluate, load_rules
+from .automod.rules import APPROVE, REJECT, REVIEW, Context, Verdict, evaluate
+from .automod.store import load_rules
 from .status import change_status, thread_changed
 
 log = logging.getLogger(__name__)

@@ -73,7 +73,7 @@ class Comment(db.Model):
     ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(USER_AGENT_LENGTH))
     # The auto-moderator's verdict: total score and [{"rule", "score", "detail", "spans"}]
-    # (see polls_site/automod.py; spans are [start, end] offsets into `text`).
+    # (see polls_site/comments/automod/rules.py; spans are [start, end] offsets into `text`).
     score: Mapped[int] = mapped_column(default=0)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     likes: Mapped[int] = mapped_column(default=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from polls_site.comments.automod import store
 from polls_site.comments.automod.rules import (
     APPROVE,
     REJECT,
@@ -14,11 +15,10 @@ from polls_site.comments.automod.rules import (
     default_words,
     describe_reason,
     evaluate,
-    load_rules,
     outcome_for,
     parse_setting,
-    rules_changed,
 )
+from polls_site.comments.automod.store import load_rules, rules_changed
 from polls_site.core.db import db
 from polls_site.models import ModerationSetting, ModerationWord
 
@@ -280,13 +280,11 @@ def test_rules_are_cached_until_staff_change_them(app) -> None:
 
 
 def test_other_processes_see_the_change_through_redis(app) -> None:
-    from polls_site.comments.automod import rules as automod
-
     with app.app_context():
         first = load_rules()
         # Another process bumped the version; this one's short cache has run out.
-        app.extensions["automod_rules"]["checked"] -= automod.CACHE_SECONDS
+        app.extensions["automod_rules"]["checked"] -= store.CACHE_SECONDS
         assert load_rules() is first  # version unchanged: kept
-        app.extensions["polls_redis"].incr(automod._rules_version_key())
-        app.extensions["automod_rules"]["checked"] -= automod.CACHE_SECONDS
+        app.extensions["polls_redis"].incr(store._rules_version_key())
+        app.extensions["automod_rules"]["checked"] -= store.CACHE_SECONDS
         assert load_rules() is not first

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from polls_site.comments.automod import rules as automod
+from polls_site.comments.automod.store import load_rules
 from polls_site.core.db import db
 from polls_site.models import ModerationSetting, ModerationWord
 from tests.support.staff import audit_rows
@@ -13,7 +14,7 @@ from tests.support.staff import audit_rows
 
 def verdict(app: Flask, text: str) -> automod.Verdict:
     with app.app_context():
-        result = automod.evaluate(text, automod.load_rules())
+        result = automod.evaluate(text, load_rules())
         db.session.remove()
         return result
 

@@ -2,9 +2,9 @@
 
 ``evaluate`` is pure: the text, the rules (word lists and thresholds) and a ``Context`` of
 what the database knows about the author (their recent comments, an active ban) give a
-``Verdict``. ``load_rules`` reads the lists and thresholds that staff edit, over the
-defaults shipped in ``defaults.toml``. Word matching and its evasions live in
-``wordmatch``.
+``Verdict``; ``Rules.build`` compiles word lists and thresholds over the defaults shipped
+in ``defaults.toml``, and ``store`` loads the ones staff edit. Word matching and its
+evasions live in ``wordmatch``.
 
 A reason is stored in ``Comment.reasons`` as ``{"rule", "score", "detail", "spans"}``:
 ``detail`` is language-neutral data (the words matched, a count, "4/60" for velocity)
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,25 +23,15 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from redis.exceptions import RedisError
 
-from ...core.db import db
-from ...core.redis import redis_client, rkey
-from ...models import ModerationSetting, ModerationWord
 from .wordmatch import Word, WordList, fingerprint, words
 
 log = logging.getLogger(__name__)
 
 APPROVE, REVIEW, REJECT = "approve", "review", "reject"
 WORD_KINDS = ("banned", "suspect", "allowed")
-# How long a process trusts its copy of the rules before asking Redis whether staff
-# changed them, and the longest it keeps them even when Redis says nothing changed.
-CACHE_SECONDS = 3.0
-MAX_CACHE_SECONDS = 60.0
 
 _LINK = re.compile(
     r"(?:https?://|www\.)[^\s<>\"']+"
@@ -255,74 +244,3 @@ def describe_reason(reason: Mapping[str, Any]) -> str:
             return _("All comments are premoderated")
         return _("This thread is premoderated")
     return f"{rule}: {detail}" if detail else rule
-
-
-def _rules_version_key() -> str:
-    return rkey("automod", "rules-version")
-
-
-def _stored_rules() -> Rules:
-    settings: dict[str, str | int | float] = {}
-    for name, value in db.session.execute(
-        sa.select(ModerationSetting.name, ModerationSetting.value)
-    ):
-        try:
-            settings[name] = parse_setting(name, value)
-        except ValueError as exc:
-            log.warning("moderation setting ignored: %s", exc)
-    use_defaults = {**default_settings(), **settings}["use_default_words"]
-    lists = default_words() if use_defaults else {}
-    merged: dict[str, list[str]] = {kind: list(lists.get(kind, ())) for kind in WORD_KINDS}
-    for kind, pattern in db.session.execute(sa.select(ModerationWord.kind, ModerationWord.pattern)):
-        try:
-            WordList([pattern])
-        except ValueError as exc:
-            log.warning("moderation word ignored: %s", exc)
-            continue
-        merged[kind].append(pattern)
-    return Rules.build(merged, settings)
-
-
-def _rules_version() -> int | None:
-    try:
-        return int(redis_client().get(_rules_version_key()) or 0)
-    except RedisError:
-        return None
-
-
-def load_rules() -> Rules:
-    """The rules in force: staff's words and settings over the shipped defaults.
-
-    Kept per app and process for CACHE_SECONDS, then for as long as the Redis version that
-    ``rules_changed`` bumps stays the same (at most MAX_CACHE_SECONDS).
-    """
-    cached = current_app.extensions.get("automod_rules")
-    now = time.monotonic()
-    if cached and now - cached["checked"] < CACHE_SECONDS:
-        return cached["rules"]
-    version = _rules_version()
-    if (
-        cached
-        and version is not None
-        and version == cached["version"]
-        and now - cached["loaded"] < MAX_CACHE_SECONDS
-    ):
-        cached["checked"] = now
-        return cached["rules"]
-    rules = _stored_rules()
-    current_app.extensions["automod_rules"] = {
-        "rules": rules,
-        "version": version,
-        "loaded": now,
-        "checked": now,
-    }
-    return rules
-
-
-def rules_changed() -> None:
-    """Call after staff commit a change to the words or settings: every process reloads."""
-    current_app.extensions.pop("automod_rules", None)
-    try:
-        redis_client().incr(_rules_version_key())
-    except RedisError:
-        log.warning("redis unavailable: other processes see rule changes within a minute")

@@ -1,6 +1,6 @@
 """The auto-moderator's word lists and thresholds, edited by staff, and the "test this text" box.
 
-Every change is audit-logged and followed by `automod.rules_changed()`, so the workers and
+Every change is audit-logged and followed by `rules_changed()`, so the workers and
 web processes reload the rules.
 """
 
@@ -11,6 +11,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from ...comments.automod import rules as automod
+from ...comments.automod.store import load_rules, rules_changed
 from ...comments.automod.wordmatch import normalize_pattern
 from ...core.db import db
 from ...core.htmx import is_htmx
@@ -66,7 +67,7 @@ def words() -> Response:
 def test_text() -> Response:
     """What the rules in force decide for a text, and why (nothing is stored)."""
     text = request.form.get("text", "")[:MAX_TEST_TEXT]
-    verdict = automod.evaluate(text, automod.load_rules()) if text.strip() else None
+    verdict = automod.evaluate(text, load_rules()) if text.strip() else None
     context = {
         "text": text,
         "verdict": verdict,
@@ -116,7 +117,7 @@ def add_word() -> Response:
         db.session.flush()
         audit.record("word.add", "word", word.id, after={"kind": kind, "pattern": pattern})
         db.session.commit()
-        automod.rules_changed()
+        rules_changed()
         flash(_("Added “%(pattern)s”.", pattern=pattern), "success")
     return _back()
 
@@ -132,7 +133,7 @@ def delete_word(word_id: int) -> Response:
         )
         db.session.delete(word)
         db.session.commit()
-        automod.rules_changed()
+        rules_changed()
     return _back()
 
 
@@ -165,5 +166,5 @@ def set_setting() -> Response:
             current.value = value
     audit.record("setting.set", "setting", name, before=before, after={"value": value})
     db.session.commit()
-    automod.rules_changed()
+    rules_changed()
     return _back()
