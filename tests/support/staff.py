@@ -58,31 +58,30 @@ class StaffClient:
         return self.client.post(url, data=body, headers=headers, **kwargs)
 
 
+def logged_in(app: Flask, client: FlaskClient, username: str, role: Role) -> StaffClient:
+    """``client`` logged in as a new staff account ``username`` with ``role``."""
+    make_staff(app, username, role)
+    staff = StaffClient(client)
+    assert staff.login(username).status_code == 303
+    return staff
+
+
 @pytest.fixture(name="moderator")
 def moderator_fixture(app: Flask, client: FlaskClient) -> StaffClient:
     """A client logged in as the moderator "mod"."""
-    make_staff(app, "mod", Role.MODERATOR)
-    staff = StaffClient(client)
-    assert staff.login("mod").status_code == 303
-    return staff
+    return logged_in(app, client, "mod", Role.MODERATOR)
 
 
 @pytest.fixture(name="admin")
 def admin_fixture(app: Flask) -> StaffClient:
     """A second client, logged in as the admin "boss"."""
-    make_staff(app, "boss", Role.ADMIN)
-    staff = StaffClient(app.test_client())
-    assert staff.login("boss").status_code == 303
-    return staff
+    return logged_in(app, app.test_client(), "boss", Role.ADMIN)
 
 
 @pytest.fixture(name="editor")
 def editor_fixture(app: Flask, client: FlaskClient) -> StaffClient:
     """A client logged in as the editor "ed"."""
-    make_staff(app, "ed", Role.EDITOR)
-    staff = StaffClient(client)
-    assert staff.login("ed").status_code == 303
-    return staff
+    return logged_in(app, client, "ed", Role.EDITOR)
 
 
 def audit_rows(app: Flask, action: str | None = None) -> list[AuditEntry]:
