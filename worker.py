@@ -6,7 +6,7 @@ catches up votes stored while Redis was down and rebuilds lost Redis state) and
 for the retention purge once a day, re-enqueues the moderation of comments whose
 job was lost (left pending for over a minute), every SCHEDULE_SECONDS asks for a
 pass that opens and closes polls whose time has come, and requeues jobs left "started"
-by a worker that died (each worker keeps an alive key fresh; see abandoned_jobs).
+by a worker that died (each worker keeps an alive key fresh; see polls_site/worker/abandoned.py).
 Jobs run in this process (RQ's SimpleWorker): a recount takes milliseconds,
 while forking a work-horse for each one cost ten times that.
 """

@@ -59,7 +59,7 @@ def admit_vote(poll_id: int, voter_key: str, ip_hash: str, net_hash: str, ttl: i
     """Count the attempt against the address and network limits; claim the dedupe key.
 
     ``ip_hash`` and ``net_hash`` are the keyed hashes the limits count under
-    (``voters.limit_hash`` and ``voters.network_limit_hash``).
+    (``core.clients.limit_hash`` and ``core.clients.network_limit_hash``).
     """
     config = current_app.config
     per_poll_count, per_poll_window = parse_limit(config["VOTE_LIMIT_IP_POLL"])

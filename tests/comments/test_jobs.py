@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from polls_site.comments import jobs as moderation_tasks
+from polls_site.comments import jobs as comment_jobs
 from polls_site.comments.jobs import enqueue_moderation, moderate_comment, reconcile_comments
 from polls_site.comments.status import thread_version_key
 from polls_site.core.db import db
@@ -243,7 +243,7 @@ def test_posting_velocity_from_the_database(app, thread_id) -> None:
 
 def test_a_concurrent_edit_makes_the_job_decide_again(app, thread_id, monkeypatch) -> None:
     comment_id = add_comment(app, thread_id, CLEAN)
-    real_evaluate = moderation_tasks.evaluate
+    real_evaluate = comment_jobs.evaluate
     calls = []
 
     def edited_meanwhile(text, rules, *, context=None):
@@ -258,7 +258,7 @@ def test_a_concurrent_edit_makes_the_job_decide_again(app, thread_id, monkeypatc
                 )
         return real_evaluate(text, rules, context=context)
 
-    monkeypatch.setattr(moderation_tasks, "evaluate", edited_meanwhile)
+    monkeypatch.setattr(comment_jobs, "evaluate", edited_meanwhile)
     with app.app_context():
         assert moderate_comment(comment_id) == "rejected"
     assert calls == [CLEAN, BANNED]

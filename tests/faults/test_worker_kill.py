@@ -9,7 +9,7 @@ What the installed RQ (3.0) does by itself: the killed job stays in the
 StartedJobRegistry until its entry expires (job timeout + 60 s) and a worker next runs
 maintenance (at start and every 10 minutes); then it is retried (it has retries left).
 The app does not wait for that: a started job whose worker's alive key has expired is
-requeued by the next worker (polls_site/abandoned_jobs.py).
+requeued by the next worker (polls_site/worker/abandoned.py).
 """
 
 from __future__ import annotations
