@@ -59,6 +59,7 @@ run: runtime embedded-redis
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Browser tests drive Debian's Chromium; install it when we may (root), never a downloaded one.
 chromium:

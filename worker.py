@@ -3,7 +3,7 @@
 A thin entry point at the top level (the design card); the same as ``polls-site-worker``.
 """
 
-from polls_site.worker.run import main
+from polls_site.cli import worker_main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(worker_main())

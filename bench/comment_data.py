@@ -103,7 +103,7 @@ def extra_keys(count: int) -> list[str]:
 def seed_thread(key: str, title: str, items: list[SeedComment]) -> list[int]:
     """Store a thread with ``items`` as approved comments (rendered once, like a real post)."""
     from polls_site.comments.render import render_comment_html
-    from polls_site.extensions import db
+    from polls_site.core.db import db
     from polls_site.models import Comment, CommentStatus, Thread, utcnow
 
     now = utcnow()

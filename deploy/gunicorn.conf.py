@@ -48,7 +48,7 @@ def on_starting(server) -> None:
         # recycled (max_requests, a crash) would take the server down with it. Workers
         # are forked from this process and inherit REDIS_URL.
         from polls_site.config import instance_path
-        from polls_site.embedded_redis import ensure_embedded_redis
+        from polls_site.core.embedded_redis import ensure_embedded_redis
 
         os.environ["REDIS_URL"] = ensure_embedded_redis(instance_path())
 

@@ -11,17 +11,21 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
-from .converters import IdConverter
-from .embed.theme import init_theme
-from .embedded_redis import ensure_embedded_redis
-from .errors import init_errors
-from .extensions import LazySessionInterface, csrf, init_db, init_redis
-from .i18n import init_i18n
-from .logs import init_logging
-from .metrics import init_metrics
-from .near_cache import init_near_cache
-from .request_guard import init_request_guard
-from .security_headers import init_security_headers
+from .core.converters import IdConverter
+from .core.db import init_db
+from .core.embedded_redis import ensure_embedded_redis
+from .core.errors import init_errors
+from .core.i18n import init_i18n
+from .core.jobs import init_jobs
+from .core.logs import init_logging
+from .core.metrics import init_metrics
+from .core.near_cache import init_near_cache
+from .core.redis import init_redis
+from .core.request_guard import init_request_guard
+from .core.security_headers import init_security_headers
+from .core.session import LazySessionInterface, csrf
+from .models.migrations import init_migrations
+from .widget.theme import init_theme
 
 
 def web_folder(name: str) -> str:
@@ -57,7 +61,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.session_interface = LazySessionInterface()
     init_logging(app)
     init_db(app)
+    init_migrations(app)
     init_redis(app)
+    init_jobs(app)
     init_near_cache(app)
     csrf.init_app(app)
     init_i18n(app)
@@ -71,9 +77,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .archive.routes import bp as archive_bp
     from .comments.portal import bp as comments_portal_bp
     from .comments.routes import bp as comments_bp
+    from .core.health import bp as health_bp
+    from .embed.pages import bp as pages_bp
     from .embed.routes import bp as embed_bp
-    from .health import bp as health_bp
-    from .pages import bp as pages_bp
     from .polls.routes import bp as polls_bp
     from .staff import bp as staff_bp
 

@@ -18,6 +18,9 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
+from . import create_app
+from .worker.run import main as run_worker
+
 
 @click.command("init-db")
 @with_appcontext
@@ -31,7 +34,7 @@ def init_db_command() -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Load the portal's poll and two closed polls (safe to run twice)."""
-    from .demo import seed_demo
+    from .demo.seed import seed_demo
 
     upgrade()
     created = seed_demo()
@@ -49,7 +52,7 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     The portal (PORT+1) and the widgets (PORT) are on different sites, 127.0.0.1 and
     localhost, so the widgets run as third-party iframes, as on the real portal.
     """
-    from .demo import seed_demo
+    from .demo.seed import seed_demo
     from .staff.commands import demo_accounts
 
     upgrade()
@@ -91,7 +94,7 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
             ],
             env=env,
         ),
-        subprocess.Popen([sys.executable, "-m", "polls_site.worker.run"], env=env),
+        subprocess.Popen([str(bin_dir / "polls-site-worker")], env=env),
         subprocess.Popen(
             [
                 str(bin_dir / "gunicorn"),
@@ -99,7 +102,7 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
                 "1",
                 "-b",
                 f"{host}:{port + 1}",
-                "polls_site.demo_portal:create_portal_app()",
+                "polls_site.demo.portal:create_portal_app()",
             ],
             env=portal_env,
         ),
@@ -170,3 +173,8 @@ def main() -> None:
     ``polls-site demo``, ``polls-site create-staff`` …), for installs without a checkout."""
     os.environ.setdefault("FLASK_APP", "polls_site")
     FlaskGroup(name="polls-site")()
+
+
+def worker_main() -> int:
+    """``polls-site-worker``: the RQ worker process (``--burst`` drains the queue and exits)."""
+    return run_worker(create_app)

@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "ARCHIVE_PAGE_SIZE": 10,
     # How long the widget may use a cached copy of a poll and its options.
     "POLL_CACHE_SECONDS": 10,
+    # How long a comment thread's shared rendered pages live in Redis (each new version
+    # of the thread has its own, so this only bounds how long an old one is kept).
+    "COMMENT_CACHE_SECONDS": 10,
     # How long a web process may reuse a poll's version, copy and HTML without asking Redis.
     "NEAR_CACHE_SECONDS": 1.0,
     # Least time between two recounts of one poll: a burst of votes costs one recount
@@ -109,6 +112,7 @@ _INT_KEYS = {
     "ARCHIVE_PAGE_SIZE",
     "TRUSTED_PROXY_COUNT",
     "POLL_CACHE_SECONDS",
+    "COMMENT_CACHE_SECONDS",
     "IP_HASH_ROTATION_DAYS",
     "RETENTION_DAYS",
     "COMMENT_EDIT_MINUTES",

@@ -1,0 +1,1 @@
+"""The test suite, one package per package of polls_site plus hostile/ and faults/."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..lifecycle import SECTION_PATTERN
+from ..polls.sections import SECTION_PATTERN
 
 _ERROR = {
     "type": "object",

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ..comments.counts import MAX_KEYS, comment_counts
 from ..comments.keys import valid_thread_key
-from ..extensions import db
-from ..lifecycle import current_poll_id, valid_section
+from ..core.db import db
 from ..models import Poll, PollStatus, ResultSnapshot
+from ..polls.sections import current_poll_id, valid_section
 from ..polls.service import get_public_poll, results_public, results_view
 from .openapi import openapi_document
 

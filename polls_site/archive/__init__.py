@@ -1,0 +1,1 @@
+"""The public archive of published polls (/polls/) and its cached pages."""

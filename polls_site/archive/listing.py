@@ -8,9 +8,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..extensions import db
+from ..core.db import db
 from ..models import Ballot, Poll, PollStatus, ResultSnapshot
-from ..poll_cache import PollInfo, load_poll
+from ..polls.cache import PollInfo, load_poll
 from ..polls.service import ResultsView, results_public, results_view
 
 

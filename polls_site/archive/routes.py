@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup
 
-from ..archive_cache import archive_html
-from ..converters import parse_count
-from ..polls.routes import screen_for, thank_after_redirect
+from ..core.converters import parse_count
+from ..polls.screens import screen_for, thank_after_redirect
 from ..polls.service import get_public_poll, results_public
-from ..voters import current_voter, ensure_voter_cookie
+from ..widget.voters import current_voter, ensure_voter_cookie
+from .cache import archive_html
 from .listing import archive_page, method_card
 
 bp = Blueprint("archive", __name__, url_prefix="/polls")

@@ -1,0 +1,1 @@
+"""The comment widget: threads, posting, the author's view, likes, counts, feeds, moderation."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import abort, current_app, request
 from flask_babel import gettext as _
 
-from ..converters import parse_id
-from ..errors import render_error
-from ..extensions import db
+from ..core.clients import client_ip, limit_hash
+from ..core.converters import parse_id
+from ..core.db import db
+from ..core.errors import render_error
 from ..models import Comment, CommentStatus
-from ..voters import client_ip, limit_hash
 from .keys import may_open_thread, valid_thread_key
 from .limits import admit_thread_open
 from .screens import ReplyTarget

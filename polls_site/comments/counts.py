@@ -11,7 +11,8 @@ import logging
 import sqlalchemy as sa
 from redis.exceptions import RedisError
 
-from ..extensions import db, redis_client
+from ..core.db import db
+from ..core.redis import redis_client
 from ..models import Thread
 from .status import comment_count_key
 

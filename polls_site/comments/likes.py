@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ..extensions import db, redis_client, rkey
+from ..core.db import db
+from ..core.redis import redis_client, rkey
 from ..models import Comment, CommentLike, utcnow
 from .status import thread_changed
 from .threads import ThreadInfo

@@ -3,16 +3,11 @@ per IP. Each check is one atomic round trip."""
 
 from __future__ import annotations
 
-import logging
-
 from flask import current_app
-from redis.exceptions import RedisError
 
 from ..config import parse_limit
-from ..extensions import lua_script, rkey
-from ..ratelimit import Admission
-
-log = logging.getLogger(__name__)
+from ..core.limits import Admission, admit
+from ..core.redis import rkey
 
 # Fixed windows. Both counters count every admitted-or-not attempt, so a refused burst
 # keeps its window; the longer remaining wait is what the reader is told.
@@ -37,15 +32,8 @@ def admit_comment(voter_key: str, ip_hash: str) -> Admission:
     ip_count, ip_window = parse_limit(current_app.config["COMMENT_LIMIT_IP"])
     voter_count, voter_window = parse_limit(current_app.config["COMMENT_LIMIT_VOTER"])
     keys = [rkey("rl", "comment", "ip", ip_hash), rkey("rl", "comment", "voter", voter_key)]
-    try:
-        verdict, wait = lua_script(_ADMIT_COMMENT)(
-            keys=keys, args=[ip_count, ip_window, voter_count, voter_window]
-        )
-    except RedisError as exc:
-        log.warning("comment rate limits DISABLED, Redis unavailable: %s", exc)
-        return Admission("unchecked")
-    verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
-    return Admission(verdict, max(int(wait), 1) if verdict == "limited" else 0)
+    args = [ip_count, ip_window, voter_count, voter_window]
+    return admit(_ADMIT_COMMENT, keys, args, "comment rate limits")
 
 
 # A fixed window: INCR, and the window starts with the first attempt.
@@ -60,12 +48,5 @@ return {'ok', 0}
 def admit_thread_open(ip_hash: str) -> Admission:
     """Count one new thread against THREAD_OPEN_LIMIT_IP (let through without Redis)."""
     count, window = parse_limit(current_app.config["THREAD_OPEN_LIMIT_IP"])
-    try:
-        verdict, wait = lua_script(_ADMIT_ONE)(
-            keys=[rkey("rl", "thread", "ip", ip_hash)], args=[count, window]
-        )
-    except RedisError as exc:
-        log.warning("thread opening limit DISABLED, Redis unavailable: %s", exc)
-        return Admission("unchecked")
-    verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
-    return Admission(verdict, max(int(wait), 1) if verdict == "limited" else 0)
+    keys = [rkey("rl", "thread", "ip", ip_hash)]
+    return admit(_ADMIT_ONE, keys, [count, window], "thread opening limit")

@@ -15,20 +15,21 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..errors import render_error
-from ..extensions import csrf, db
-from ..metrics import count_comment
+from ..core.db import db
+from ..core.errors import render_error
+from ..core.htmx import is_htmx
+from ..core.metrics import count_comment
+from ..core.session import csrf
 from ..models import Comment, CommentStatus
-from ..voters import current_voter, widget_post_allowed
+from ..widget.notices import Notice, busy_refusal, foreign_post_refusal
+from ..widget.voters import current_voter, widget_post_allowed
 from .access import existing_thread, reply_target, thread_for_reading
 from .dates import comment_date
 from .forms import CommentForm, EditForm
 from .likes import add_like
 from .screens import (
     CommentsScreen,
-    Notice,
     comment_list,
-    is_htmx,
     render_form,
     render_page,
     shared_page,
@@ -109,12 +110,9 @@ def post(thread_key: str) -> Response:
         screen = _screen(thread, form, notices=notices, reply_to=reply_to)
         return render_form(screen, status)
 
-    if not widget_post_allowed(form.token.data, "comment", thread.id):
-        return refusal(
-            403,
-            "forbidden",
-            _("The form has expired or came from another site. Please send it again."),
-        )
+    refused = foreign_post_refusal(form.token.data, thread.id, refusal, "comments")
+    if refused is not None:
+        return refused
     if form.is_bot:
         return refusal(
             400, "honeypot", _("The comment was not accepted: it looks like automated spam.")
@@ -132,25 +130,9 @@ def post(thread_key: str) -> Response:
             "banned",
             _("You cannot post comments: the moderators have restricted your access."),
         )
-    if outcome.kind == "limited":
-        minutes = max(1, (outcome.retry_after + 59) // 60)
-        response = refusal(
-            429,
-            "limited",
-            ngettext(
-                "You are posting too often. Please try again in %(num)d minute.",
-                "You are posting too often. Please try again in %(num)d minutes.",
-                minutes,
-            ),
-        )
-        response.headers["Retry-After"] = str(outcome.retry_after)
-        return response
-    if outcome.kind == "unavailable":
-        return refusal(
-            503,
-            "unavailable",
-            _("Your comment was not saved: the service is busy. Please try again."),
-        )
+    busy = busy_refusal(outcome.kind, outcome.retry_after, refusal, "comments")
+    if busy is not None:
+        return busy
     count_comment("accepted")
     if not is_htmx():
         return redirect(

@@ -1,34 +1,28 @@
 """What the comment widget shows one reader, and how it becomes a response.
 
 The comment list is the same for every reader of a thread version, so it is rendered
-once per version, sort, page and day and cached (`html_cache`); the form and the
-reader's own comments are rendered around it on each request.
+once per version, sort, page and day and cached (`widget.html`, COMMENT_CACHE_SECONDS);
+the form and the reader's own comments are rendered around it on each request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template
 from markupsafe import Markup
 
-from ..extensions import rkey
-from ..html_cache import cached_html, variant
+from ..core.htmx import is_htmx
+from ..core.redis import rkey
 from ..models import utcnow
-from ..voters import ensure_voter_cookie, make_form_token
+from ..widget.html import cached_html, variant
+from ..widget.notices import Notice
+from ..widget.voters import ensure_voter_cookie, make_form_token
 from .dates import local_day
 from .forms import CommentForm
 from .service import OwnComment
 from .threads import ThreadInfo, approved_rows, thread_version
 from .tree import build_tree, page_of
-
-
-@dataclass
-class Notice:
-    """A message at the top of the form; ``kind`` is success, info or error."""
-
-    kind: str
-    text: str
 
 
 @dataclass
@@ -58,9 +52,8 @@ class CommentsScreen:
         return make_form_token("comment", self.thread.id)
 
 
-def is_htmx() -> bool:
-    """True for requests made by htmx, which get a fragment instead of a page."""
-    return request.headers.get("HX-Request") == "true"
+def _cache_seconds() -> int:
+    return current_app.config["COMMENT_CACHE_SECONDS"]
 
 
 def list_cache_key(thread_id: int) -> str:
@@ -96,7 +89,7 @@ def comment_list(thread: ThreadInfo, sort: str, offset: int, *, fragment: bool) 
     if version is None:
         return Markup(render())
     field_name = variant(template, version, sort, offset, local_day())
-    return Markup(cached_html(list_cache_key(thread.id), field_name, render))
+    return Markup(cached_html(list_cache_key(thread.id), field_name, render, _cache_seconds()))
 
 
 def widget_response(body: str, status: int = 200) -> Response:
@@ -124,7 +117,9 @@ def shared_page(thread: ThreadInfo, sort: str, offset: int) -> Response:
     if version is None:
         return widget_response(render())
     field_name = variant("page", version, sort, offset, local_day())
-    return widget_response(cached_html(list_cache_key(thread.id), field_name, render))
+    return widget_response(
+        cached_html(list_cache_key(thread.id), field_name, render, _cache_seconds())
+    )
 
 
 def render_page(screen: CommentsScreen, status: int = 200) -> Response:

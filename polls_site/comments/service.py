@@ -12,10 +12,12 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db, redis_client, rkey
-from ..models import Ban, Comment, CommentStatus, utcnow
-from ..moderation_tasks import enqueue_moderation
-from ..voters import Voter, client_ip, ip_hash, limit_hash
+from ..core.clients import client_ip, ip_hash, limit_hash
+from ..core.db import db
+from ..core.redis import redis_client, rkey
+from ..models import USER_AGENT_LENGTH, Ban, Comment, CommentStatus, utcnow
+from ..widget.voters import Voter
+from .jobs import enqueue_moderation
 from .limits import admit_comment
 from .render import render_comment_html
 from .status import change_status, thread_changed
@@ -136,7 +138,7 @@ def post_comment(
         status=CommentStatus.PENDING,
         voter_key=voter.key,
         ip_hash=hashed_ip,
-        user_agent=request.headers.get("User-Agent", "")[:300] or None,
+        user_agent=request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH] or None,
         created_at=now,
     )
     db.session.add(comment)

@@ -7,7 +7,8 @@ import logging
 import sqlalchemy as sa
 from redis.exceptions import RedisError
 
-from ..extensions import db, redis_client, rkey
+from ..core.db import db
+from ..core.redis import redis_client, rkey
 from ..models import Comment, CommentStatus, Thread, utcnow
 
 log = logging.getLogger(__name__)

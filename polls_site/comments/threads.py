@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db, redis_client
+from ..core.db import db
+from ..core.near_cache import near_cache
+from ..core.redis import redis_client
 from ..models import Comment, CommentStatus, Thread
-from ..near_cache import near_cache
 from .status import thread_version_key
 from .tree import CommentRow
 

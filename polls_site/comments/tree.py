@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..converters import parse_count
+from ..core.converters import parse_count
 
 SORTS = ("new", "old", "best")
 DEFAULT_SORT = "new"

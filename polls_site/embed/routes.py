@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -17,37 +16,16 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
-from .. import lifecycle
-from ..errors import render_error
-from ..extensions import db
-from ..models import Poll, PollStatus
+from ..core.errors import render_error
+from ..polls.sections import CURRENT_SECTION, current_poll_id, valid_section
+from ..widget.theme import accent_css, parse_theme
 from .oembed import poll_embed, poll_id_for_url
-from .theme import accent_css, parse_theme
 
 bp = Blueprint("embed", __name__)
 
 # How long browsers and CDNs may keep embed.js and theme stylesheets.
 EMBED_JS_MAX_AGE = 3600
 THEME_CSS_MAX_AGE = 86400
-# The portal section whose current poll data-poll="current" shows by default (the sidebar).
-CURRENT_SECTION = "main"
-
-
-def current_poll_id(section: str = CURRENT_SECTION) -> int | None:
-    """The poll a portal section's "Наш опрос" shows: the one editors marked as the
-    section's current poll, else the newest open poll, else the newest published one."""
-    marked = lifecycle.current_poll_id(section)
-    if marked is not None:
-        return marked
-    polls = db.session.scalars(
-        sa.select(Poll)
-        .where(Poll.status != PollStatus.DRAFT)
-        .order_by(sa.func.coalesce(Poll.opens_at, Poll.created_at).desc(), Poll.id.desc())
-        .limit(50)
-    ).all()
-    open_polls = [p for p in polls if p.voting_state() == "open"]
-    chosen = (open_polls or polls or [None])[0]
-    return chosen.id if chosen else None
 
 
 @bp.get("/embed.js")
@@ -61,7 +39,7 @@ def current_poll() -> Response:
     """Redirect to the widget of a section's current poll (``?section=``, "main" by default;
     theme and language go along)."""
     section = request.args.get("section", CURRENT_SECTION)
-    if not lifecycle.valid_section(section):
+    if not valid_section(section):
         return render_error(
             400,
             _(

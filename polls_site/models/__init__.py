@@ -2,6 +2,8 @@
 
 from .base import UTCDateTime, utcnow
 from .comments import (
+    REASON_LENGTH,
+    USER_AGENT_LENGTH,
     Ban,
     Comment,
     CommentLike,
@@ -24,6 +26,8 @@ from .polls import (
 from .staff import AuditEntry, Role, StaffUser
 
 __all__ = [
+    "REASON_LENGTH",
+    "USER_AGENT_LENGTH",
     "AuditEntry",
     "Ballot",
     "BallotChoice",

@@ -9,8 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..core.db import db
 from .base import UTCDateTime, utcnow
+
+# The longest moderation reason (a decision's, a ban's) and browser string a comment keeps.
+REASON_LENGTH = 300
+USER_AGENT_LENGTH = 300
 
 
 class CommentStatus(enum.StrEnum):
@@ -67,9 +71,9 @@ class Comment(db.Model):
     voter_key: Mapped[str] = mapped_column(sa.String(80))
     # Cleared (NULL) by the retention job after RETENTION_DAYS, like user_agent.
     ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
-    user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(USER_AGENT_LENGTH))
     # The auto-moderator's verdict: total score and [{"rule", "score", "detail", "spans"}]
-    # (see polls_site/automod.py; spans are [start, end] offsets into `text`).
+    # (see polls_site/comments/automod/rules.py; spans are [start, end] offsets into `text`).
     score: Mapped[int] = mapped_column(default=0)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     likes: Mapped[int] = mapped_column(default=0)
@@ -78,7 +82,7 @@ class Comment(db.Model):
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     # A moderator's reason for rejecting or hiding, shown in the queue and the audit log.
-    decision_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(REASON_LENGTH))
     # Bumped on every status change: two moderators acting on one comment compare it.
     revision: Mapped[int] = mapped_column(default=0)
 
@@ -118,7 +122,7 @@ class Ban(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     voter_key: Mapped[str | None] = mapped_column(sa.String(80), index=True)
     ip_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
-    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    reason: Mapped[str] = mapped_column(sa.String(REASON_LENGTH), default="")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))

@@ -1,0 +1,1 @@
+"""Polls: the widget, votes and their limits, recounts, the schedule, editing and analytics."""

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, ValidationError
 
-from ..poll_cache import PollInfo
+from .cache import PollInfo
 
 
 def _option_id(value: Any) -> int:

@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
-from ..extensions import csrf
-from ..html_cache import cached_html, page_key, variant
-from ..metrics import count_vote
+from ..core.htmx import is_htmx
+from ..core.metrics import count_vote
+from ..core.session import csrf
 from ..models import ResultsVisibility, utcnow
-from ..poll_cache import PollInfo
-from ..voters import (
-    Voter,
-    current_voter,
-    ensure_voter_cookie,
-    form_token_age,
-    make_form_token,
-    widget_post_allowed,
-)
+from ..widget.html import cached_html, variant
+from ..widget.notices import Notice, busy_refusal, foreign_post_refusal
+from ..widget.voters import current_voter, ensure_voter_cookie, form_token_age
+from .cache import page_key
 from .forms import VoteForm
+from .screens import PollScreen, screen_for, thank_after_redirect
 from .service import (
-    ResultsView,
     cast_vote,
     get_public_poll,
     own_ballot,
     published_version,
     results_public,
     results_view,
-    results_visible,
 )
 
 bp = Blueprint("polls", __name__, url_prefix="/w/poll")
@@ -39,69 +30,8 @@ bp = Blueprint("polls", __name__, url_prefix="/w/poll")
 csrf.exempt(bp)
 
 
-@dataclass
-class Notice:
-    """A message shown at the top of the widget; ``kind`` is success, info or error."""
-
-    kind: str
-    text: str
-
-
-@dataclass
-class PollScreen:
-    """What the widget shows to one reader."""
-
-    poll: PollInfo
-    mode: str  # form, results, thanks, not_open, hidden
-    results: ResultsView | None = None
-    selected: tuple[int, ...] = ()
-    notices: tuple[Notice, ...] = ()
-    can_show_results: bool = False
-    can_vote: bool = False
-
-    @property
-    def token(self) -> str:
-        """A fresh vote token, made only when the form is actually rendered."""
-        return make_form_token("vote", self.poll.id)
-
-
-def is_htmx() -> bool:
-    """True for requests made by htmx, which get a fragment instead of a page."""
-    return request.headers.get("HX-Request") == "true"
-
-
-def screen_for(
-    poll: PollInfo,
-    voter: Voter,
-    *,
-    want_results: bool = False,
-    own: tuple[int, list[int]] | None = None,
-    notices: tuple[Notice, ...] = (),
-    selected: tuple[int, ...] = (),
-) -> PollScreen:
-    """What ``voter`` sees of ``poll``: the form, the results, or why neither."""
-    state = poll.voting_state()
-    if own is None:
-        own = own_ballot(poll.id, voter)
-    screen = PollScreen(poll=poll, mode="form", notices=notices, selected=selected)
-    if state == "not_open_yet":
-        screen.mode = "not_open"
-    elif own is not None or state == "closed" or want_results:
-        if results_visible(poll, has_voted=own is not None):
-            screen.mode = "results"
-            screen.results = results_view(poll, own)
-        elif own is not None:
-            screen.mode = "thanks"
-        elif state == "closed":
-            screen.mode = "hidden"
-    screen.can_vote = state == "open" and own is None
-    if screen.mode == "form":
-        screen.can_show_results = results_public(poll)
-    if own is not None and not notices:
-        screen.notices = (Notice("info", _("You have voted in this poll.")),)
-    elif state == "closed" and not notices:
-        screen.notices = (Notice("info", _("The poll is closed.")),)
-    return screen
+def _cache_seconds() -> int:
+    return current_app.config["POLL_CACHE_SECONDS"]
 
 
 def _respond(screen: PollScreen, status: int = 200) -> Response:
@@ -113,7 +43,9 @@ def _respond(screen: PollScreen, status: int = 200) -> Response:
     if screen.mode == "form" and not screen.notices and not screen.selected:
         # What every new reader sees: rendered once per few seconds (its vote token
         # is not a secret; the Origin check is what stops cross-site posts).
-        body = cached_html(page_key("form", screen.poll.id), variant(template), render)
+        body = cached_html(
+            page_key("form", screen.poll.id), variant(template), render, _cache_seconds()
+        )
     else:
         body = render()
     response = Response(body, status=status)
@@ -132,12 +64,6 @@ def show(poll_id: int) -> Response:
     return _respond(screen)
 
 
-def thank_after_redirect(screen: PollScreen) -> None:
-    """After a vote without JavaScript (a redirect with ``done``), thank the reader."""
-    if request.args.get("done") and screen.mode in {"results", "thanks"}:
-        screen.notices = (Notice("success", _("Thank you! Your vote has been counted.")),)
-
-
 @bp.post("/<int:poll_id>/vote")
 def vote(poll_id: int) -> Response:
     """Record the reader's vote; every refusal says why, with its own status code."""
@@ -151,12 +77,9 @@ def vote(poll_id: int) -> Response:
         screen = screen_for(poll, voter, notices=(Notice("error", message),), selected=selected)
         return _respond(screen, status)
 
-    if not widget_post_allowed(form.token.data, "vote", poll.id):
-        return refuse(
-            403,
-            "forbidden",
-            _("The form has expired or came from another site. Please vote again."),
-        )
+    refused = foreign_post_refusal(form.token.data, poll.id, refuse, "poll")
+    if refused is not None:
+        return refused
     state = poll.voting_state()
     if state == "closed":
         return refuse(410, "closed", _("Voting is over: the poll is closed."))
@@ -170,23 +93,9 @@ def vote(poll_id: int) -> Response:
     outcome = cast_vote(poll, voter, form.option.data, utcnow(), read_seconds=read_seconds)
     if outcome.kind == "duplicate":
         return refuse(409, "duplicate", _("You have already voted in this poll."))
-    if outcome.kind == "limited":
-        minutes = max(1, (outcome.retry_after + 59) // 60)
-        response = refuse(
-            429,
-            "limited",
-            ngettext(
-                "Too many votes from your network. Please try again in %(num)d minute.",
-                "Too many votes from your network. Please try again in %(num)d minutes.",
-                minutes,
-            ),
-        )
-        response.headers["Retry-After"] = str(outcome.retry_after)
-        return response
-    if outcome.kind == "unavailable":
-        return refuse(
-            503, "unavailable", _("Your vote was not saved: the service is busy. Please try again.")
-        )
+    busy = busy_refusal(outcome.kind, outcome.retry_after, refuse, "poll")
+    if busy is not None:
+        return busy
 
     count_vote("accepted")
     if not is_htmx():
@@ -230,7 +139,9 @@ def results(poll_id: int) -> Response:
         if current is None:
             body = render()
         else:
-            body = cached_html(page_key("results", poll.id), variant(current), render)
+            body = cached_html(
+                page_key("results", poll.id), variant(current), render, _cache_seconds()
+            )
         response = Response(body)
         response.headers["Cache-Control"] = "public, max-age=2"
     else:

@@ -11,14 +11,17 @@ from flask import abort
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .. import ratelimit
-from ..extensions import db, redis_client
+from ..core.clients import client_ip, ip_hash, limit_hash, network_hash, network_limit_hash
+from ..core.db import db
+from ..core.near_cache import near_cache
+from ..core.redis import redis_client
 from ..models import Ballot, BallotChoice, PollStatus, ResultSnapshot, ResultsVisibility
-from ..near_cache import near_cache
-from ..poll_cache import PollInfo, load_poll
-from ..results import ResultRow, add_votes
-from ..tasks import request_recompute, version_key
-from ..voters import Voter, client_ip, ip_hash, limit_hash, network_hash, network_limit_hash
+from ..widget.voters import Voter
+from . import limits
+from .cache import PollInfo, load_poll
+from .jobs import request_recompute
+from .results import ResultRow, add_votes
+from .versions import version_key
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ def own_ballot(poll_id: int, voter: Voter) -> tuple[int, list[int]] | None:
     The database is asked when the key exists or Redis cannot say.
     """
     try:
-        if not redis_client().exists(ratelimit.dedupe_key(poll_id, voter.key)):
+        if not redis_client().exists(limits.dedupe_key(poll_id, voter.key)):
             return None
     except RedisError:
         pass
@@ -195,12 +198,12 @@ def cast_vote(
     ``read_seconds`` is how long the vote form had been rendered (for the analytics).
     """
     ip = client_ip()
-    admission = ratelimit.admit_vote(
+    admission = limits.admit_vote(
         poll.id,
         voter.key,
         limit_hash(ip),
         network_limit_hash(ip),
-        ratelimit.dedupe_ttl(poll.closes_at, now),
+        limits.dedupe_ttl(poll.closes_at, now),
     )
     if admission.verdict == "limited":
         return VoteOutcome("limited", retry_after=admission.retry_after)
@@ -235,7 +238,7 @@ def cast_vote(
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("ballot for poll %s not stored", poll.id)
-        ratelimit.release_vote(poll.id, voter.key)
+        limits.release_vote(poll.id, voter.key)
         return VoteOutcome("unavailable")
     request_recompute(poll.id)
     return VoteOutcome("accepted", ballot_id=ballot_id, chosen=chosen)

@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from .. import audit
-from ..extensions import db
+from ..core.db import db
 from ..models import Role, StaffUser
-from . import bp
+from . import audit
 from .auth import current_staff, hash_password, staff_required
+from .blueprint import bp
 from .forms import NewStaffForm, RoleForm
 from .login import normalize_username
 

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import Response, render_template, request
 
-from ..extensions import db
+from ..core.db import db
 from ..models import AuditEntry, Role
-from . import bp
 from .auth import staff_required
+from .blueprint import bp
 
 PAGE_SIZE = 100
 STATS_DAYS = 14

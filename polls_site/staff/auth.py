@@ -22,7 +22,9 @@ from flask import Response, abort, current_app, g, redirect, request, session, u
 from redis.exceptions import RedisError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db, redis_client, rkey
+from ..core.db import db
+from ..core.htmx import is_htmx
+from ..core.redis import redis_client, rkey
 from ..models import Role, StaffUser
 
 log = logging.getLogger(__name__)
@@ -133,7 +135,7 @@ def _to_login() -> Response:
     # A GET comes back to the same page after login; a form post is not replayed, so it
     # comes back to the queue.
     target = request.full_path.rstrip("?") if request.method == "GET" else None
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         # htmx would follow a redirect and swap the login page into a table row; and
         # after login the moderator wants the page, not the fragment it was polling.
         page = urlsplit(request.headers.get("HX-Current-URL", ""))

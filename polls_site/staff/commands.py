@@ -9,9 +9,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from .. import audit
-from ..extensions import db
+from ..core.db import db
 from ..models import Role, StaffUser
+from . import audit
 from .accounts import create_staff_user
 from .auth import MIN_PASSWORD_LENGTH, hash_password
 from .login import normalize_username

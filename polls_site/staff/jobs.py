@@ -14,11 +14,12 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from .. import audit
-from ..extensions import db, redis_client
+from ..core.db import db
+from ..core.redis import redis_client
 from ..models import Role
-from . import bp
+from . import audit
 from .auth import staff_required
+from .blueprint import bp
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from .. import audit
-from ..extensions import db
+from ..core.clients import client_ip, ip_hash
+from ..core.db import db
 from ..models import Role, StaffUser, utcnow
-from ..voters import client_ip, ip_hash
-from . import bp, login_limit
+from . import audit, login_limit
 from .auth import current_staff, log_in, log_out, password_matches, safe_next, staff_required
+from .blueprint import bp
 from .forms import LoginForm
 
 

@@ -14,7 +14,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 
 from ..config import parse_limit
-from ..extensions import lua_script, rkey
+from ..core.redis import lua_script, rkey
 
 log = logging.getLogger(__name__)
 

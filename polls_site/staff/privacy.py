@@ -14,14 +14,16 @@ from flask_babel import ngettext
 from redis.exceptions import RedisError
 from sqlalchemy.orm import joinedload
 
-from .. import audit
 from ..comments.likes import like_mark_key
 from ..comments.render import render_comment_html
 from ..comments.status import thread_changed
-from ..extensions import db, redis_client
+from ..core.db import db
+from ..core.redis import redis_client
 from ..models import AuditEntry, Comment, CommentLike, Role, utcnow
-from . import bp
+from . import audit
 from .auth import staff_required
+from .blueprint import bp
+from .views import form_reason
 
 # What an erased comment keeps of its author: nothing that points back to them.
 ERASED_VOTER_KEY = "erased"
@@ -224,7 +226,7 @@ def privacy_erase() -> Response:
         "comments",
         len(comments),
         after={"ids": [c.id for c in comments], "likes": len(likes)},
-        reason=request.form.get("reason", "").strip()[:300] or None,
+        reason=form_reason() or None,
     )
     db.session.commit()
     for thread_id, thread_key in threads.items():

@@ -1,15 +1,16 @@
-"""Helpers the staff views share: htmx or not, and the redirect after a plain form post."""
+"""What the staff views share: the reason a form gives, and the redirect after a plain post."""
 
 from __future__ import annotations
 
 from flask import Response, redirect, request
 
+from ..models import REASON_LENGTH
 from .auth import safe_next
 
 
-def is_htmx() -> bool:
-    """True for requests made by htmx, which get a fragment instead of a page."""
-    return request.headers.get("HX-Request") == "true"
+def form_reason() -> str:
+    """The reason a staff form gives, trimmed to the length the database keeps."""
+    return request.form.get("reason", "").strip()[:REASON_LENGTH]
 
 
 def back(default_endpoint_url: str) -> Response:

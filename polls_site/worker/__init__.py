@@ -1,1 +1,2 @@
-"""The RQ worker process: the only layer that knows every feature's jobs."""
+"""The worker process and its duties: periodic enqueues, abandoned jobs, retention (it knows
+every job); run.py is the process itself."""

@@ -7,7 +7,7 @@ catches up votes stored while Redis was down and rebuilds lost Redis state) and
 for the retention purge once a day, re-enqueues the moderation of comments whose
 job was lost (left pending for over a minute), every SCHEDULE_SECONDS asks for a
 pass that opens and closes polls whose time has come, and requeues jobs left "started"
-by a worker that died (each worker keeps an alive key fresh; see abandoned_jobs).
+by a worker that died (each worker keeps an alive key fresh; see worker/abandoned.py).
 Jobs run in this process (RQ's SimpleWorker): a recount takes milliseconds,
 while forking a work-horse for each one cost ten times that.
 """
@@ -20,18 +20,20 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 
+from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
-from .. import create_app
-from ..abandoned_jobs import keep_alive, requeue_abandoned
-from ..extensions import db, queue_name
-from ..moderation_tasks import request_comment_reconcile
-from ..tasks import (
-    reconcile_results,
+from ..core.db import db
+from ..core.jobs import queue_name
+from ..polls.jobs import reconcile_results
+from .abandoned import keep_alive, requeue_abandoned
+from .ticker import (
+    request_comment_reconcile,
     request_purge,
     request_reconcile,
     request_schedule,
@@ -71,8 +73,9 @@ def _wait_for_redis(connection: Redis) -> None:
             delay = min(delay * 2, 10.0)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the worker until stopped (or until the queue is empty with --burst)."""
+def main(create_app: Callable[[], Flask], argv: list[str] | None = None) -> int:
+    """Run the worker of the app ``create_app`` builds until stopped (or until the queue is
+    empty with --burst). The entry points pass the factory: this layer sits below it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--burst", action="store_true", help="drain the queue, then exit")
     args = parser.parse_args(argv)
@@ -111,7 +114,3 @@ def main(argv: list[str] | None = None) -> int:
             # Recounts delayed by the minimum interval are not due yet: do them now.
             reconcile_results()
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

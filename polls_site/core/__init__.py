@@ -1,0 +1,1 @@
+"""The platform layer: database, Redis, jobs plumbing, caches, headers, logs; no feature."""

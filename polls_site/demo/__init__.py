@@ -1,0 +1,1 @@
+"""The try-out: demo data and the stand-in portal that embeds the widgets."""

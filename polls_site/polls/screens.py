@@ -1,0 +1,71 @@
+"""What the poll widget shows one reader: the form, the results, or why neither."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request
+from flask_babel import gettext as _
+
+from ..widget.notices import Notice
+from ..widget.voters import Voter, make_form_token
+from .cache import PollInfo
+from .service import ResultsView, own_ballot, results_public, results_view, results_visible
+
+
+@dataclass
+class PollScreen:
+    """What the widget shows to one reader."""
+
+    poll: PollInfo
+    mode: str  # form, results, thanks, not_open, hidden
+    results: ResultsView | None = None
+    selected: tuple[int, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    can_show_results: bool = False
+    can_vote: bool = False
+
+    @property
+    def token(self) -> str:
+        """A fresh vote token, made only when the form is actually rendered."""
+        return make_form_token("vote", self.poll.id)
+
+
+def screen_for(
+    poll: PollInfo,
+    voter: Voter,
+    *,
+    want_results: bool = False,
+    own: tuple[int, list[int]] | None = None,
+    notices: tuple[Notice, ...] = (),
+    selected: tuple[int, ...] = (),
+) -> PollScreen:
+    """What ``voter`` sees of ``poll``: the form, the results, or why neither."""
+    state = poll.voting_state()
+    if own is None:
+        own = own_ballot(poll.id, voter)
+    screen = PollScreen(poll=poll, mode="form", notices=notices, selected=selected)
+    if state == "not_open_yet":
+        screen.mode = "not_open"
+    elif own is not None or state == "closed" or want_results:
+        if results_visible(poll, has_voted=own is not None):
+            screen.mode = "results"
+            screen.results = results_view(poll, own)
+        elif own is not None:
+            screen.mode = "thanks"
+        elif state == "closed":
+            screen.mode = "hidden"
+    screen.can_vote = state == "open" and own is None
+    if screen.mode == "form":
+        screen.can_show_results = results_public(poll)
+    if own is not None and not notices:
+        screen.notices = (Notice("info", _("You have voted in this poll.")),)
+    elif state == "closed" and not notices:
+        screen.notices = (Notice("info", _("The poll is closed.")),)
+    return screen
+
+
+def thank_after_redirect(screen: PollScreen) -> None:
+    """After a vote without JavaScript (a redirect with ``done``), thank the reader."""
+    if request.args.get("done") and screen.mode in {"results", "thanks"}:
+        screen.notices = (Notice("success", _("Thank you! Your vote has been counted.")),)

@@ -1,0 +1,1 @@
+"""The moderators' part of the staff area: the queue, decisions, search and word lists."""

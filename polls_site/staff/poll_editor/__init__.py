@@ -1,0 +1,1 @@
+"""The editors' part of the staff area: poll forms, storage, results, charts and exports."""

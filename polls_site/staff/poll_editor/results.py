@@ -1,0 +1,166 @@
+"""Results for editors: analytics with charts and anomaly flags, voiding ballots, CSV exports."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, ngettext
+from flask_babel import gettext as _
+
+from ...core.converters import parse_id
+from ...core.db import db
+from ...models import Poll, ResultSnapshot, Role
+from ...polls.analytics import FLAGS, flag_ballots, option_trends, votes_over_time
+from ...polls.exports import ballots_csv, results_csv
+from ...polls.lifecycle import poll_changed
+from ...polls.voiding import void_ballots
+from .. import audit
+from ..auth import staff_required
+from ..blueprint import bp
+from .charts import Series, line_chart
+from .forms import VoidForm
+from .store import ballot_facts, ballot_rows
+
+
+def flag_label(flag: str) -> str:
+    """The translated name of an anomaly flag."""
+    labels = {
+        "network_burst": _("Bursts from one network"),
+        "no_cookie": _("Many votes without a cookie from one network"),
+        "too_fast": _("Faster than a person could read the question"),
+    }
+    return labels[flag]
+
+
+def _poll_or_404(poll_id: int) -> Poll:
+    poll = db.session.get(Poll, poll_id)
+    if poll is None:
+        abort(404)
+    return poll
+
+
+@bp.get("/polls/<int:poll_id>/analytics")
+@staff_required(Role.EDITOR)
+def poll_analytics(poll_id: int) -> str:
+    """Counts and shares, votes over time, per-option trends and anomaly flags."""
+    poll = _poll_or_404(poll_id)
+    unit = request.args.get("unit", "hour")
+    if unit not in ("hour", "day"):
+        unit = "hour"
+    facts = ballot_facts(poll_id)
+    counted = [f for f in facts if not f.voided]
+    label_format = "d MMM HH:mm" if unit == "hour" else "d MMM y"
+    series = votes_over_time([f.created_at for f in counted], unit)
+    labels = [format_datetime(start, label_format) for start, _count in series]
+    votes_chart = line_chart(
+        labels, [Series(_("Votes"), [c for _s, c in series])], title=_("Votes over time")
+    )
+    visible = [o for o in poll.options if not o.hidden]
+    buckets, trends = option_trends(counted, [o.id for o in visible], unit)
+    trend_chart = line_chart(
+        [format_datetime(b, label_format) for b in buckets],
+        [Series(o.text, trends[o.id]) for o in visible],
+        title=_("Share of each option over time"),
+        unit="%",
+    )
+    flags = flag_ballots(counted)
+    flagged = sorted({i for ids in flags.values() for i in ids})
+    by_id = {f.id: f for f in counted}
+    return render_template(
+        "staff/polls/analytics.html",
+        poll=poll,
+        unit=unit,
+        snapshot=db.session.get(ResultSnapshot, poll_id),
+        texts={o.id: o.text for o in poll.options},
+        votes_chart=votes_chart,
+        trend_chart=trend_chart,
+        legend=[o.text for o in visible],
+        flags=flags,
+        flag_order=FLAGS,
+        flag_label=flag_label,
+        flagged=[by_id[i] for i in flagged[:500]],
+        flagged_total=len(flagged),
+        voided_total=len(facts) - len(counted),
+        void_form=VoidForm(),
+    )
+
+
+@bp.post("/polls/<int:poll_id>/void")
+@staff_required(Role.EDITOR)
+def void(poll_id: int) -> Response:
+    """Void the ballots under a flag or picked by id, with a reason; the worker recounts."""
+    poll = _poll_or_404(poll_id)
+    form = VoidForm()
+    back = redirect(url_for("staff.poll_analytics", poll_id=poll.id), code=303)
+    if not form.validate():
+        flash(form.reason.errors[0], "error")
+        return back
+    ids: set[int] = set()
+    flag = request.form.get("flag")
+    if flag:
+        if flag not in FLAGS:
+            abort(400)
+        ids = flag_ballots([f for f in ballot_facts(poll_id) if not f.voided])[flag]
+    for raw in request.form.getlist("ballot"):
+        ballot_id = parse_id(raw)
+        if ballot_id:
+            ids.add(ballot_id)
+    if not ids:
+        flash(_("Choose the ballots to void."), "error")
+        return back
+    voided = void_ballots(poll.id, ids, form.reason.data)
+    if voided:
+        audit.record(
+            "ballots.void",
+            "poll",
+            poll.id,
+            None,
+            {"ballots": voided, "flag": flag or None},
+            form.reason.data.strip(),
+        )
+    db.session.commit()
+    poll_changed(poll.id)
+    flash(
+        ngettext("%(num)d ballot voided.", "%(num)d ballots voided.", len(voided)),
+        "success",
+    )
+    return back
+
+
+def _csv_response(body, filename: str) -> Response:
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/polls/<int:poll_id>/results.csv")
+@staff_required(Role.EDITOR)
+def export_results(poll_id: int) -> Response:
+    """The latest counted results as CSV (percent empty below the minimum sample)."""
+    poll = _poll_or_404(poll_id)
+    snapshot = db.session.get(ResultSnapshot, poll_id)
+    texts = {o.id: o.text for o in poll.options}
+    too_few = snapshot is None or snapshot.voters < poll.min_sample
+    rows = [
+        (
+            r["option_id"],
+            texts.get(r["option_id"], ""),
+            r["votes"],
+            None if too_few else r["percent"],
+        )
+        for r in (snapshot.rows if snapshot else [])
+    ]
+    audit.record("poll.export", "poll", poll.id, None, {"file": "results"})
+    db.session.commit()
+    return _csv_response(results_csv(rows), f"poll-{poll.id}-results.csv")
+
+
+@bp.get("/polls/<int:poll_id>/ballots.csv")
+@staff_required(Role.EDITOR)
+def export_ballots(poll_id: int) -> Response:
+    """Every ballot as CSV: hashes only, never an IP address; voided ones marked."""
+    poll = _poll_or_404(poll_id)
+    texts = {o.id: o.text for o in poll.options}
+    audit.record("poll.export", "poll", poll.id, None, {"file": "ballots"})
+    db.session.commit()
+    body = ballots_csv(ballot_rows(poll.id), texts, current_app.config["SECRET_KEY"])
+    return _csv_response("".join(body), f"poll-{poll.id}-ballots.csv")

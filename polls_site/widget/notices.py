@@ -1,0 +1,84 @@
+"""The messages at the top of a reader widget, and the refusals both widgets give alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from flask import Response
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from .voters import widget_post_allowed
+
+Widget = Literal["poll", "comments"]
+# Builds a widget's refusal from (status, outcome for the metrics, message).
+Refuse = Callable[[int, str, str], Response]
+# What each widget's form token is made for.
+_PURPOSE = {"poll": "vote", "comments": "comment"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message shown at the top of a widget; ``kind`` is success, info or error."""
+
+    kind: str
+    text: str
+
+
+def retry_minutes(retry_after: int) -> int:
+    """Whole minutes, rounded up, that a reader is told to wait (at least one)."""
+    return max(1, (retry_after + 59) // 60)
+
+
+def foreign_post_refusal(
+    token: str | None, target_id: int, refuse: Refuse, widget: Widget
+) -> Response | None:
+    """403 when a widget POST is not ours (another site, or a form token that expired or is
+    for something else); None when it is."""
+    if widget_post_allowed(token, _PURPOSE[widget], target_id):
+        return None
+    if widget == "poll":
+        expired = _("The form has expired or came from another site. Please vote again.")
+    else:
+        expired = _("The form has expired or came from another site. Please send it again.")
+    return refuse(403, "forbidden", expired)
+
+
+def busy_refusal(kind: str, retry_after: int, refuse: Refuse, widget: Widget) -> Response | None:
+    """429 with Retry-After for a rate-limited outcome, 503 for an unavailable service,
+    None for any other ``kind``; ``refuse`` builds the widget's answer from (status,
+    outcome, message)."""
+    if kind == "limited":
+        response = refuse(429, "limited", _too_often(widget, retry_minutes(retry_after)))
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+    if kind == "unavailable":
+        if widget == "poll":
+            return refuse(
+                503,
+                "unavailable",
+                _("Your vote was not saved: the service is busy. Please try again."),
+            )
+        return refuse(
+            503,
+            "unavailable",
+            _("Your comment was not saved: the service is busy. Please try again."),
+        )
+    return None
+
+
+def _too_often(widget: Widget, minutes: int) -> str:
+    # One literal call per widget: the message extractor reads only literal strings.
+    if widget == "poll":
+        return ngettext(
+            "Too many votes from your network. Please try again in %(num)d minute.",
+            "Too many votes from your network. Please try again in %(num)d minutes.",
+            minutes,
+        )
+    return ngettext(
+        "You are posting too often. Please try again in %(num)d minute.",
+        "You are posting too often. Please try again in %(num)d minutes.",
+        minutes,
+    )

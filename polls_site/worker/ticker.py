@@ -1,0 +1,36 @@
+"""The periodic jobs the worker's ticker asks for, each at most once per interval across workers."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from ..comments.jobs import reconcile_comments
+from ..core.jobs import enqueue_periodic
+from ..polls.jobs import reconcile_results
+from ..polls.lifecycle import run_schedule
+from .retention import purge_expired_ip_hashes
+
+# Once a day is enough for a purge measured in days.
+PURGE_SECONDS = 24 * 3600
+
+
+def request_reconcile() -> bool:
+    """Enqueue one reconcile pass per RECONCILE_SECONDS; False if Redis failed."""
+    return enqueue_periodic("reconcile", reconcile_results, current_app.config["RECONCILE_SECONDS"])
+
+
+def request_schedule() -> bool:
+    """Enqueue one pass opening and closing due polls per SCHEDULE_SECONDS."""
+    return enqueue_periodic("schedule", run_schedule, current_app.config["SCHEDULE_SECONDS"])
+
+
+def request_comment_reconcile() -> bool:
+    """Enqueue one comment reconcile pass per RECONCILE_SECONDS; False if Redis failed."""
+    return enqueue_periodic(
+        "reconcile-comments", reconcile_comments, current_app.config["RECONCILE_SECONDS"]
+    )
+
+
+def request_purge() -> bool:
+    """Enqueue the retention purge once a day; False if Redis failed."""
+    return enqueue_periodic("purge", purge_expired_ip_hashes, PURGE_SECONDS)

@@ -1,0 +1,1 @@
+"""Tests of the public JSON API and its OpenAPI description."""

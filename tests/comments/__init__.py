@@ -1,0 +1,1 @@
+"""Tests of comments: reading, posting, the author's view, likes, feeds, auto-moderation."""

@@ -1,0 +1,1 @@
+"""Tests of the platform layer: settings, logs, metrics, caches, headers, migrations, CLI."""

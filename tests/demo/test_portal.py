@@ -1,0 +1,31 @@
+"""The demo portal: another site's page that embeds the widgets with the README's snippet."""
+
+from __future__ import annotations
+
+from polls_site.cli import demo_origins
+from polls_site.demo.portal import create_portal_app
+from polls_site.demo.portal.content import ARTICLE, NEWS
+
+
+def test_portal_page_embeds_the_widgets_with_the_snippet() -> None:
+    portal = create_portal_app("http://localhost:9000/", archive_path="/polls/")
+    html = portal.test_client().get("/").get_data(as_text=True)
+    assert '<script src="http://localhost:9000/embed.js" defer></script>' in html
+    assert '<div data-poll="current" data-theme="light"></div>' in html
+    assert f'data-comments="{ARTICLE.key}"' in html
+    assert 'href="http://localhost:9000/polls/">все опросы</a>' in html
+    assert "Наш опрос" in html
+    assert ARTICLE.title in html
+    for story in [ARTICLE, *NEWS]:
+        assert f'Комментарии [<span data-comment-count="{story.key}">0</span>]' in html
+
+
+def test_portal_reads_the_widget_origin_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_WIDGET_ORIGIN", "https://widgets.example")
+    html = create_portal_app().test_client().get("/").get_data(as_text=True)
+    assert '<script src="https://widgets.example/embed.js" defer></script>' in html
+
+
+def test_demo_serves_portal_and_widgets_on_two_sites() -> None:
+    assert demo_origins("127.0.0.1", 8000) == ("http://localhost:8000", "http://127.0.0.1:8001")
+    assert demo_origins("10.0.0.5", 8000) == ("http://10.0.0.5:8000", "http://10.0.0.5:8001")

@@ -1,0 +1,1 @@
+"""Tests of what the portal embeds with: embed.js, the current poll, themes, oEmbed."""

@@ -1,0 +1,1 @@
+"""Fault injection: the database, Redis and the worker failing under real load."""

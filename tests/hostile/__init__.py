@@ -1,0 +1,1 @@
+"""Tests with hostile input: CSRF, fuzzing, secrets, ballot stuffing and XSS."""

@@ -1,0 +1,154 @@
+"""Votes fired at once against gunicorn (4 processes): no vote lost, none counted twice,
+the per-IP limit holds under a burst, and a real worker turns the ballots into a snapshot."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import TypeVar
+
+import pytest
+import requests
+
+from tests.support.factories import make_poll, option_ids
+from tests.support.live import TOKEN_RE, LiveServer, ballot_count
+
+pytestmark = pytest.mark.live
+
+T = TypeVar("T")
+
+HIGH_LIMITS = {
+    "VOTE_LIMIT_IP_POLL": "100000/600",
+    "VOTE_LIMIT_IP": "100000/600",
+    "VOTE_LIMIT_NET_POLL": "100000/600",
+}
+DEFAULT_LIMITS = {
+    "VOTE_LIMIT_IP_POLL": "30/600",
+    "VOTE_LIMIT_IP": "120/600",
+    "VOTE_LIMIT_NET_POLL": "300/600",
+}
+HTMX = {"HX-Request": "true"}
+TIMEOUT = 60
+
+
+@dataclass
+class Reader:
+    """One browser as the server sees it: its own cookie jar and the token it was given."""
+
+    session: requests.Session
+    token: str
+
+
+@pytest.fixture
+def sessions() -> Iterator[ExitStack]:
+    """Closes every requests.Session a test opens."""
+    with ExitStack() as stack:
+        yield stack
+
+
+def open_widget(server: LiveServer, poll_id: int, stack: ExitStack) -> Reader:
+    """GET the widget as a new reader: it sets the voter cookie and renders a vote token."""
+    session = stack.enter_context(requests.Session())
+    response = session.get(server.url(f"/w/poll/{poll_id}"), timeout=TIMEOUT)
+    assert response.status_code == 200
+    assert "pv" in session.cookies, "the widget set no voter cookie"
+    match = TOKEN_RE.search(response.text)
+    assert match, "the widget rendered no vote form"
+    return Reader(session, match.group(1))
+
+
+def open_widgets(server: LiveServer, poll_id: int, count: int, stack: ExitStack) -> list[Reader]:
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(lambda _: open_widget(server, poll_id, stack), range(count)))
+
+
+def fire_together(calls: list[Callable[[], T]]) -> list[T]:
+    """Run every call on its own thread, released at the same moment by a barrier."""
+    barrier = threading.Barrier(len(calls), timeout=TIMEOUT)
+
+    def run(call: Callable[[], T]) -> T:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def vote_call(server: LiveServer, poll_id: int, reader: Reader, option: int):
+    def call() -> tuple[int, str, str | None]:
+        response = reader.session.post(
+            server.url(f"/w/poll/{poll_id}/vote"),
+            data={"token": reader.token, "option": str(option)},
+            headers=HTMX,
+            timeout=TIMEOUT,
+        )
+        return response.status_code, response.text, response.headers.get("Retry-After")
+
+    return call
+
+
+def test_200_voters_at_once_are_all_counted(live_factory, sessions) -> None:
+    server = live_factory(**HIGH_LIMITS)
+    poll_id = make_poll(server.app)
+    options = option_ids(server.app, poll_id)
+    readers = open_widgets(server, poll_id, 200, sessions)
+    chosen = [options[i % len(options)] for i in range(len(readers))]
+
+    replies = fire_together(
+        [vote_call(server, poll_id, r, o) for r, o in zip(readers, chosen, strict=True)]
+    )
+
+    statuses = Counter(status for status, _, _ in replies)
+    assert statuses == {200: 200}, server.log()
+    assert all("Спасибо! Ваш голос учтён." in body for _, body, _ in replies)
+    assert ballot_count(server.app, poll_id) == 200
+
+    server.run_worker_burst()
+    snapshot = requests.get(server.url(f"/api/polls/{poll_id}/results"), timeout=TIMEOUT).json()
+    assert snapshot["total"] == 200
+    assert snapshot["voters"] == 200
+    assert sum(o["percent"] for o in snapshot["options"]) == 100
+    assert {o["id"]: o["votes"] for o in snapshot["options"]} == Counter(chosen)
+
+
+def test_one_voter_firing_20_votes_at_once_gets_one_ballot(live_factory, sessions) -> None:
+    server = live_factory(**HIGH_LIMITS)
+    poll_id = make_poll(server.app)
+    option = option_ids(server.app, poll_id)[1]
+    reader = open_widget(server, poll_id, sessions)
+    cookie = reader.session.cookies["pv"]
+    # Twenty connections of the same browser: one cookie, one token.
+    clones = []
+    for _ in range(20):
+        clone = sessions.enter_context(requests.Session())
+        clone.cookies.set("pv", cookie)
+        clones.append(Reader(clone, reader.token))
+
+    replies = fire_together([vote_call(server, poll_id, c, option) for c in clones])
+
+    statuses = Counter(status for status, _, _ in replies)
+    assert statuses == {200: 1, 409: 19}, server.log()
+    refusals = [body for status, body, _ in replies if status == 409]
+    assert all("Вы уже голосовали в этом опросе." in body for body in refusals)
+    assert ballot_count(server.app, poll_id) == 1
+
+
+def test_a_burst_of_40_voters_from_one_ip_is_cut_at_the_limit(live_factory, sessions) -> None:
+    server = live_factory(**DEFAULT_LIMITS)
+    poll_id = make_poll(server.app)
+    option = option_ids(server.app, poll_id)[0]
+    readers = open_widgets(server, poll_id, 40, sessions)
+
+    replies = fire_together([vote_call(server, poll_id, r, option) for r in readers])
+
+    statuses = Counter(status for status, _, _ in replies)
+    assert statuses == {200: 30, 429: 10}, server.log()
+    for status, body, retry_after in replies:
+        if status == 429:
+            assert retry_after is not None and 1 <= int(retry_after) <= 600
+            assert "Слишком много голосов из вашей сети" in body
+    assert ballot_count(server.app, poll_id) == 30

@@ -1,0 +1,79 @@
+"""The cached copy of a poll: faithful, shared through Redis, dropped on demand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from polls_site.core.db import db
+from polls_site.models import Poll
+from polls_site.polls.cache import OptionInfo, PollInfo, forget_poll, load_poll
+from tests.support.app import drain_queue
+from tests.support.factories import make_poll, option_ids
+from tests.support.polls import Voting
+
+
+def test_json_round_trip() -> None:
+    info = PollInfo(
+        id=3,
+        question="Вопрос «с кавычками»?",
+        status="open",
+        opens_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
+        closes_at=None,
+        multiple=True,
+        max_choices=2,
+        results_visibility="always",
+        options=(OptionInfo(7, "Да"), OptionInfo(5, "Нет")),
+    )
+    assert PollInfo.from_json(info.to_json()) == info
+
+
+def test_second_load_comes_from_redis(app) -> None:
+    poll_id = make_poll(app, options=["A", "B"])
+    with app.app_context():
+        first = load_poll(poll_id)
+        assert [o.text for o in first.options] == ["A", "B"]
+        db.session.get(Poll, poll_id).question = "changed"
+        db.session.commit()
+        assert load_poll(poll_id) == first  # the cached copy, until it is dropped
+        forget_poll(poll_id)
+        assert load_poll(poll_id).question == "changed"
+
+
+def test_unknown_poll_is_cached_as_missing(app) -> None:
+    with app.app_context():
+        assert load_poll(424242) is None
+        original = db.session.scalars
+        db.session.scalars = None  # type: ignore[assignment]
+        try:
+            assert load_poll(424242) is None  # answered by Redis alone
+        finally:
+            db.session.scalars = original  # type: ignore[assignment]
+
+
+def test_new_readers_share_one_rendered_form_until_the_poll_changes(app) -> None:
+    poll_id = make_poll(app)
+    first, second = Voting(app.test_client()), Voting(app.test_client())
+    token = first.token(poll_id)
+    assert second.token(poll_id) == token  # the same rendered form, cookies apart
+    with app.app_context():
+        db.session.get(Poll, poll_id).question = "Новый вопрос?"
+        db.session.commit()
+        forget_poll(poll_id)
+    page = app.test_client().get(f"/w/poll/{poll_id}").get_data(as_text=True)
+    assert "Новый вопрос?" in page
+
+
+def test_results_html_is_shared_per_version(app, client) -> None:
+    poll_id = make_poll(app)
+    for _ in range(2):
+        Voting(app.test_client()).vote(poll_id, option_ids(app, poll_id)[0])
+    drain_queue(app)
+    hx = {"HX-Request": "true"}
+    fresh = client.get(f"/w/poll/{poll_id}/results?v=0", headers=hx).get_data(as_text=True)
+    original = db.session.get
+    db.session.get = None  # type: ignore[assignment]
+    try:
+        cached = client.get(f"/w/poll/{poll_id}/results?v=0", headers=hx).get_data(as_text=True)
+    finally:
+        db.session.get = original  # type: ignore[assignment]
+    assert cached == fresh and "Всего голосов: 2" in cached

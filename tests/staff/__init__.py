@@ -1,0 +1,1 @@
+"""Tests of the staff area: login, accounts, audit, the moderation queue and the poll editor."""

@@ -1,0 +1,86 @@
+"""The poll editor and the archive in a real browser: htmx row editing, the live preview,
+and a vote from a poll's archive page."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from polls_site.core.db import db
+from polls_site.models import Poll, Role
+
+# Importing test_browser skips this module too when Chromium is missing.
+from tests.polls.test_browser import THANKS, VOTE
+from tests.support.factories import PASSWORD, make_poll, make_staff
+from tests.support.live import LiveServer, ballot_count
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+
+@pytest.fixture
+def tab(context: BrowserContext) -> Page:
+    """A page in a fresh browser profile."""
+    return context.new_page()
+
+
+def log_in(tab: Page, server: LiveServer, username: str) -> None:
+    tab.goto(server.url("/staff/login"))
+    tab.fill("input[name=username]", username)
+    tab.fill("input[name=password]", PASSWORD)
+    tab.locator("form button[type=submit], form input[type=submit]").first.click()
+    tab.wait_for_url("**/staff/**")
+
+
+def test_editor_rows_and_live_preview_without_reloads(live_server: LiveServer, tab: Page) -> None:
+    make_staff(live_server.app, "ed", Role.EDITOR)
+    log_in(tab, live_server, "ed")
+    tab.goto(live_server.url("/staff/polls/new"))
+    tab.evaluate("window.notReloaded = true")
+    tab.fill("#question", "Какой сегодня день?")
+    tab.fill("input[name=text-new1]", "Понедельник")
+    tab.fill("input[name=text-new2]", "Пятница")
+    preview = tab.locator("#preview")
+    expect(preview.locator(".poll-question")).to_have_text("Какой сегодня день?")
+    expect(preview.locator(".option")).to_have_text(["Понедельник", "Пятница"])
+    tab.get_by_role("button", name="Добавить вариант").click()
+    tab.locator("input[name=text-new3]").fill("Среда")
+    tab.locator("li.option-row").nth(2).get_by_role("button", name="Выше").click()
+    rows = tab.locator("li.option-row input[name^=text-]")
+    for i, text in enumerate(["Понедельник", "Среда", "Пятница"]):
+        expect(rows.nth(i)).to_have_value(text)
+    expect(preview.locator(".option")).to_have_text(["Понедельник", "Среда", "Пятница"])
+    assert tab.evaluate("window.notReloaded") is True  # all of it was htmx swaps
+    tab.get_by_role("button", name="Сохранить").click()
+    expect(tab.locator(".notice-success")).to_have_text("Опрос сохранён.")
+
+
+def test_options_reorder_by_dragging_a_handle(live_server: LiveServer, tab: Page) -> None:
+    poll_id = make_poll(live_server.app, ["Один", "Два", "Три"], question="Порядок?")
+    make_staff(live_server.app, "ed", Role.EDITOR)
+    log_in(tab, live_server, "ed")
+    tab.goto(live_server.url(f"/staff/polls/{poll_id}"))
+    rows = tab.locator("li.option-row")
+    # The last row's handle dropped on the top half of the first row: it goes first.
+    rows.nth(2).locator(".drag-handle").drag_to(rows.nth(0), target_position={"x": 5, "y": 2})
+    texts = tab.locator("li.option-row input[name^=text-]")
+    for i, text in enumerate(["Три", "Один", "Два"]):
+        expect(texts.nth(i)).to_have_value(text)
+    expect(tab.locator("#preview .option")).to_have_text(["Три", "Один", "Два"])
+    tab.get_by_role("button", name="Сохранить").click()
+    expect(tab.locator(".notice-success")).to_have_text("Опрос сохранён.")
+    with live_server.app.app_context():
+        poll = db.session.get(Poll, poll_id)
+        assert [o.text for o in poll.options] == ["Три", "Один", "Два"]
+        db.session.remove()
+
+
+def test_vote_from_the_archive_page(live_server: LiveServer, tab: Page) -> None:
+    poll_id = make_poll(live_server.app, ["Да", "Нет"], question="Из архива?")
+    tab.goto(live_server.url("/polls/"))
+    tab.get_by_role("link", name=VOTE).click()
+    tab.wait_for_url(f"**/polls/{poll_id}")
+    tab.get_by_label("Нет").check()
+    tab.get_by_role("button", name=VOTE).click()
+    expect(tab.locator("#poll .notice-success")).to_have_text(THANKS)
+    assert tab.url.endswith(f"/polls/{poll_id}")  # swapped in place, still the archive page
+    assert ballot_count(live_server.app, poll_id) == 1

@@ -1,0 +1,1 @@
+"""Shared test helpers, loaded as pytest plugins by tests/conftest.py."""

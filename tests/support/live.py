@@ -1,0 +1,221 @@
+"""The app as it runs in production: gunicorn in a subprocess, and RQ workers beside it.
+
+Loaded as a pytest plugin by tests/conftest.py: ask for the fixtures by name.
+``live_factory(**extra)`` starts a server whose environment is
+``app_config(...)`` plus ``extra`` (each key an environment variable of the same name);
+``live_server`` is one with the default settings. The server's ``app`` is an in-process
+app with the very same configuration, for ``make_poll`` and for looking at the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from gunicorn.config import Config as GunicornConfig
+
+from polls_site import create_app
+from polls_site.core.db import db
+from polls_site.models import Ballot
+from polls_site.polls.jobs import request_recompute
+from tests.support.app import app_config, drain_queue, empty_tables
+from tests.support.factories import add_ballots
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
+
+STARTUP_SECONDS = 30
+STOP_SECONDS = 10
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(config: dict[str, object]) -> dict[str, str]:
+    """This process's environment with every config key set as a variable of the same name."""
+    env = dict(os.environ)
+    env.update({key: str(value) for key, value in config.items()})
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def worker_env(app: Flask) -> dict[str, str]:
+    """The environment for a worker.py subprocess serving ``app``'s database and Redis."""
+    keys = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "SECRET_KEY")
+    return environment({key: app.config[key] for key in keys})
+
+
+def stop_process(process: subprocess.Popen, timeout: float = STOP_SECONDS) -> None:
+    """SIGTERM (graceful for gunicorn and RQ), then SIGKILL to its whole process group."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # start_new_session=True made the child the leader of its own group.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
+
+
+@dataclass
+class LiveServer:
+    """A gunicorn serving the app on 127.0.0.1, and the workers started for it."""
+
+    port: int
+    env: dict[str, str]
+    app: Flask
+    log_dir: Path
+    process: subprocess.Popen | None = None
+    _children: list[tuple[subprocess.Popen, IO[bytes]]] = field(default_factory=list)
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        """An absolute URL of ``path`` on this server (``host`` may be "localhost")."""
+        return f"http://{host}:{self.port}{path}"
+
+    def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen:
+        log = open(self.log_dir / log_name, "ab")  # closed in stop()
+        process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._children.append((process, log))
+        return process
+
+    def log(self, name: str = "gunicorn.log") -> str:
+        """What a child process wrote so far (for assertion messages)."""
+        path = self.log_dir / name
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def start(self) -> None:
+        """Start gunicorn and wait (bounded) until it answers HTTP."""
+        # The worker class and threads of deploy/gunicorn.conf.py: the suite's live tests
+        # are also the proof that the app is safe with threads.
+        args = [str(BIN / "gunicorn"), "-w", "4", "-k", "gthread", "--threads", "4"]
+        args += ["-b", f"127.0.0.1:{self.port}"]
+        args += ["--graceful-timeout", "5", "--timeout", "60"]
+        if "control_socket_disable" in GunicornConfig().settings:
+            # gunicorn >= 25 opens ~/.gunicorn/gunicorn.ctl, one path for every instance.
+            args.append("--no-control-socket")
+        self.process = self._spawn([*args, "wsgi:app"], "gunicorn.log")
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url("/static/widget.css"), timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not answer within {STARTUP_SECONDS}s:\n{self.log()}")
+
+    def start_worker(self) -> subprocess.Popen:
+        """Start ``python worker.py`` (runs until the server's teardown)."""
+        return self._spawn([sys.executable, "worker.py"], "worker.log")
+
+    def run_worker_burst(self, timeout: float = 60) -> None:
+        """Run ``python worker.py --burst`` to completion: every queued job is done after it."""
+        process = self._spawn([sys.executable, "worker.py", "--burst"], "worker-burst.log")
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            stop_process(process)
+            raise
+        assert code == 0, f"worker --burst exited with {code}:\n{self.log('worker-burst.log')}"
+
+    def stop(self) -> None:
+        """Stop every child (workers first, then gunicorn) within bounded time."""
+        for process, log in reversed(self._children):
+            stop_process(process)
+            log.close()
+        self._children.clear()
+
+
+def ballot_count(app: Flask, poll_id: int) -> int:
+    """How many ballots the database holds for ``poll_id``."""
+    with app.app_context():
+        count = db.session.scalar(
+            sa.select(sa.func.count(Ballot.id)).where(Ballot.poll_id == poll_id)
+        )
+        db.session.remove()
+        return count
+
+
+def store_ballots(app: Flask, poll_id: int, options: list[int], tag: str = "seed") -> None:
+    """Store one ballot per entry of ``options`` (voters ``<tag>:<i>``) and enqueue a recount."""
+    add_ballots(
+        app, poll_id, options, voters=[f"{tag}:{i}" for i in range(len(options))], ip_hash=tag
+    )
+    with app.app_context():
+        request_recompute(poll_id)
+
+
+def seed_ballots(app: Flask, poll_id: int, options: list[int]) -> None:
+    """Store one ballot per entry of ``options`` and count them into a published snapshot."""
+    store_ballots(app, poll_id, options)
+    drain_queue(app)
+
+
+@pytest.fixture(name="live_factory")
+def live_factory_fixture(
+    database_url: str,
+    redis_url: str,
+    redis_prefix: str,
+    _schema: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., LiveServer]]:
+    """Start gunicorn servers with ``app_config(...)`` plus overrides; all stop at teardown."""
+    servers: list[LiveServer] = []
+
+    def start(**extra: object) -> LiveServer:
+        prefix = f"{redis_prefix}-live{secrets.token_hex(3)}:"
+        config = app_config(database_url, redis_url, prefix, **extra)
+        server = LiveServer(
+            port=free_port(),
+            env=environment(config),
+            app=create_app(config),
+            log_dir=tmp_path_factory.mktemp("live"),
+        )
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+    for server in servers:
+        empty_tables(server.app)
+
+
+@pytest.fixture(name="live_server")
+def live_server_fixture(live_factory: Callable[..., LiveServer]) -> LiveServer:
+    """gunicorn with the test configuration and the default vote limits."""
+    return live_factory()

@@ -1,0 +1,1 @@
+"""Tests of the worker: real RQ jobs, the periodic passes, old job paths."""
