@@ -89,12 +89,14 @@ test-lowest: | $(UV)
 	  --python .venv-lowest/bin/python -o .venv-lowest/requirements.txt
 	$(UV) pip install --quiet --python .venv-lowest/bin/python -r .venv-lowest/requirements.txt
 	$(UV) pip install --quiet --python .venv-lowest/bin/python --no-deps -e .
+	.venv-lowest/bin/lint-imports
 	env -u DATABASE_URL .venv-lowest/bin/pytest $(FAST_TESTS) -p no:cacheprovider
 
 # Today's releases, as a new user without the lock would get them.
 test-latest: | $(UV)
 	rm -rf .venv-latest && $(PYTHON) -m venv .venv-latest
 	$(UV) pip install --quiet --refresh --python .venv-latest/bin/python -e '.[dev]'
+	.venv-latest/bin/lint-imports
 	env -u DATABASE_URL .venv-latest/bin/pytest $(FAST_TESTS) -p no:cacheprovider
 
 # After changing dependencies in pyproject.toml: the locks follow, other pins kept.
