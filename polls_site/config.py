@@ -80,6 +80,11 @@ DEFAULTS: dict[str, Any] = {
     # Comments per IP and per reader cookie, over all threads.
     "COMMENT_LIMIT_IP": "10/600",
     "COMMENT_LIMIT_VOTER": "5/600",
+    # Likes from one client IP: for one comment, and over all comments. Cookies rotate for
+    # free, addresses do not (60 fresh cookies from one address moved a count from 1 to 61);
+    # generous, because a carrier's NAT puts many readers behind one address.
+    "LIKE_LIMIT_IP_COMMENT": "20/3600",
+    "LIKE_LIMIT_IP": "120/600",
     # New threads one client IP may open: Referer and Origin say which page framed the
     # widget, but a script can forge them, so junk threads are also slowed down.
     "THREAD_OPEN_LIMIT_IP": "60/3600",
@@ -211,6 +216,8 @@ def finish(config: dict[str, Any]) -> None:
         "VOTE_LIMIT_NET_POLL",
         "COMMENT_LIMIT_IP",
         "COMMENT_LIMIT_VOTER",
+        "LIKE_LIMIT_IP_COMMENT",
+        "LIKE_LIMIT_IP",
     )
     for key in (*limits, "STAFF_LOGIN_LIMIT_IP", "STAFF_LOGIN_LIMIT_USER"):
         parse_limit(config[key])

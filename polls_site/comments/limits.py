@@ -1,5 +1,5 @@
-"""Rate limits of the comment widget in Redis: comments per IP and per reader, new threads
-per IP. Each check is one atomic round trip."""
+"""Rate limits of the comment widget in Redis: comments (and edits) per IP and per reader,
+likes per IP, new threads per IP. Each check is one atomic round trip."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..core.redis import rkey
 
 # Fixed windows. Both counters count every admitted-or-not attempt, so a refused burst
 # keeps its window; the longer remaining wait is what the reader is told.
-_ADMIT_COMMENT = """
+_ADMIT_TWO = """
 local per_ip = redis.call('INCR', KEYS[1])
 if per_ip == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 local per_voter = redis.call('INCR', KEYS[2])
@@ -33,7 +33,16 @@ def admit_comment(voter_key: str, ip_hash: str) -> Admission:
     voter_count, voter_window = parse_limit(current_app.config["COMMENT_LIMIT_VOTER"])
     keys = [rkey("rl", "comment", "ip", ip_hash), rkey("rl", "comment", "voter", voter_key)]
     args = [ip_count, ip_window, voter_count, voter_window]
-    return admit(_ADMIT_COMMENT, keys, args, "comment rate limits")
+    return admit(_ADMIT_TWO, keys, args, "comment rate limits")
+
+
+def admit_like(ip_hash: str, comment_id: int) -> Admission:
+    """Count one like against LIKE_LIMIT_IP_COMMENT and LIKE_LIMIT_IP (let through without
+    Redis: the primary key still allows one like per reader)."""
+    one_count, one_window = parse_limit(current_app.config["LIKE_LIMIT_IP_COMMENT"])
+    all_count, all_window = parse_limit(current_app.config["LIKE_LIMIT_IP"])
+    keys = [rkey("rl", "like", "ip", ip_hash, comment_id), rkey("rl", "like", "ip", ip_hash)]
+    return admit(_ADMIT_TWO, keys, [one_count, one_window, all_count, all_window], "like limits")
 
 
 # A fixed window: INCR, and the window starts with the first attempt.

@@ -15,18 +15,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..core.clients import client_ip, limit_hash
 from ..core.db import db
 from ..core.errors import render_error
 from ..core.htmx import is_htmx
 from ..core.metrics import count_comment
 from ..core.session import csrf
 from ..models import Comment, CommentStatus
-from ..widget.notices import Notice, busy_refusal, foreign_post_refusal
+from ..widget.notices import Notice, busy_refusal, foreign_post_refusal, retry_minutes
 from ..widget.voters import current_voter, widget_post_allowed
 from .access import existing_thread, reply_target, thread_for_reading
 from .dates import comment_date
 from .forms import CommentForm, EditForm
 from .likes import add_like
+from .limits import admit_like
 from .screens import (
     CommentsScreen,
     comment_list,
@@ -199,6 +201,19 @@ def like(thread_key: str, comment_id: int) -> Response:
         return render_error(
             403, _("The form has expired or came from another site. Please reload.")
         )
+    admission = admit_like(limit_hash(client_ip()), comment.id)
+    if admission.verdict == "limited":
+        minutes = retry_minutes(admission.retry_after)
+        response = render_error(
+            429,
+            ngettext(
+                "Too many likes from your network. Please try again in %(num)d minute.",
+                "Too many likes from your network. Please try again in %(num)d minutes.",
+                minutes,
+            ),
+        )
+        response.headers["Retry-After"] = str(admission.retry_after)
+        return response
     counted, likes = add_like(comment.id, current_voter().key, thread)
     if not is_htmx():
         return redirect(
@@ -240,12 +255,20 @@ def edit(thread_key: str, comment_id: int) -> Response:
     comment = _own_or_refuse(thread, comment_id)
     form = EditForm() if request.method == "POST" else EditForm(data={"text": comment.text})
     status, error = 200, None
+
+    def refuse(status: int, outcome: str, message: str) -> Response:
+        return _edit_page(thread, comment, form, status, message)
+
     if request.method == "POST":
         if not widget_post_allowed(form.token.data, "comment", thread.id):
             status = 403
             error = _("The form has expired or came from another site. Please send it again.")
         elif form.validate():
-            if edit_comment(comment, thread, form.text.data):
+            outcome = edit_comment(comment, thread, form.text.data, current_voter())
+            busy = busy_refusal(outcome.kind, outcome.retry_after, refuse, "comments")
+            if busy is not None:
+                return busy
+            if outcome.kind == "accepted":
                 if not is_htmx():
                     return redirect(
                         url_for(".show", thread_key=thread.key, _anchor=f"own-{comment.id}"),
@@ -259,6 +282,12 @@ def edit(thread_key: str, comment_id: int) -> Response:
             status, error = 409, _("A moderator has just changed this comment. Please reload.")
         else:
             status = 422
+    return _edit_page(thread, comment, form, status, error)
+
+
+def _edit_page(
+    thread: ThreadInfo, comment: Comment, form: EditForm, status: int, error: str | None
+) -> Response:
     screen = _screen(thread, notices=[Notice("error", error)] if error else [])
     template = "comments/_edit_form.html" if is_htmx() else "comments/edit.html"
     body = render_template(template, screen=screen, comment=comment, edit_form=form)

@@ -57,7 +57,7 @@ class OwnComment:
 class PostOutcome:
     """What happened to a comment the form had accepted."""
 
-    kind: str  # "accepted", "banned", "limited", "unavailable", "no_parent"
+    kind: str  # "accepted", "banned", "limited", "unavailable", "no_parent", "stale"
     comment_id: int = 0
     retry_after: int = 0
 
@@ -171,19 +171,23 @@ def may_change(comment: Comment, now: datetime | None = None) -> bool:
     return (now or utcnow()) < edit_deadline(comment.created_at)
 
 
-def edit_comment(comment: Comment, thread: ThreadInfo, text: str) -> bool:
+def edit_comment(comment: Comment, thread: ThreadInfo, text: str, voter: Voter) -> PostOutcome:
     """Replace the text (through the one rendering path) and send it back to moderation.
 
-    Returns False when a moderator changed the comment at the same moment.
+    An edit counts against the comment limits like a new comment (each one is moderated
+    again); "stale" when a moderator changed the comment at the same moment.
     """
+    admission = admit_comment(voter.key, limit_hash(client_ip()))
+    if admission.verdict == "limited":
+        return PostOutcome("limited", comment.id, admission.retry_after)
     comment.text = text
     comment.html = render_comment_html(text)
     comment.edited_at = utcnow()
     change_status(comment, CommentStatus.PENDING)
     if not _commit_change(thread):
-        return False
+        return PostOutcome("stale", comment.id)
     enqueue_moderation(comment.id)
-    return True
+    return PostOutcome("accepted", comment.id)
 
 
 def delete_comment(comment: Comment, thread: ThreadInfo) -> bool:

@@ -107,6 +107,24 @@ def test_edit_inside_the_window_rerenders_and_moderates_again(
         assert any(j.endswith(f"moderate-{comment.id}") for j in queue.job_ids)
 
 
+def test_edits_count_against_the_comment_limits(app: Flask, reader: Commenting) -> None:
+    """Each edit is moderated again: a burst of edits is held like a burst of comments."""
+    make_thread(app)
+    reader.post(text="Было")
+    [comment] = comment_rows(app)
+    url = f"/w/comments/{KEY}/-/{comment.id}/edit"
+    token = token_of(reader.client.get(url).get_data(as_text=True))
+    allowed = int(app.config["COMMENT_LIMIT_VOTER"].split("/")[0]) - 1  # the post was one
+    statuses = [
+        reader.client.post(url, data={"token": token, "text": f"правка {i}"}, headers=HX)
+        for i in range(allowed + 2)
+    ]
+    assert [r.status_code for r in statuses] == [200] * allowed + [429, 429]
+    assert int(statuses[-1].headers["Retry-After"]) > 0
+    assert "Вы пишете слишком часто" in statuses[-1].get_data(as_text=True)
+    assert get_comment(app, comment.id).text == f"правка {allowed - 1}"
+
+
 def test_edit_errors_keep_the_text(app: Flask, reader: Commenting) -> None:
     make_thread(app)
     reader.post(text="Было")

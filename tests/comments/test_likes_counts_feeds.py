@@ -193,3 +193,20 @@ def test_site_feed(app: Flask, client: FlaskClient) -> None:
     feed = parse_feed(client, "/w/comments/-/feed.atom")
     titles = [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")]
     assert titles == ["Читатель о «Статья Б»", "Читатель о «Статья А»"]
+
+
+def test_rotating_cookies_from_one_address_cannot_stuff_likes(app: Flask) -> None:
+    """Each new reader (a fresh cookie) from one address counts, up to the per-address limit."""
+    thread_id = make_thread(app)
+    comment_id = make_comment(app, thread=thread_id)
+    limit = int(app.config["LIKE_LIMIT_IP_COMMENT"].split("/")[0])
+    statuses = [like(Commenting(app.test_client()), comment_id).status_code for _ in range(60)]
+    assert statuses == [200] * limit + [429] * (60 - limit)
+    assert get_comment(app, comment_id).likes == limit
+    refused = like(Commenting(app.test_client()), comment_id)
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "Слишком много отметок «Нравится» из вашей сети" in refused.get_data(as_text=True)
+    # Another address is not held by this one's likes.
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+    assert like(Commenting(elsewhere), comment_id).status_code == 200
