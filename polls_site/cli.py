@@ -19,6 +19,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from . import create_app
+from .demo.seed import seed_demo
+from .staff.commands import create_staff_command, demo_accounts
 from .worker.run import main as run_worker
 
 
@@ -34,8 +36,6 @@ def init_db_command() -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Load the portal's poll and two closed polls (safe to run twice)."""
-    from .demo.seed import seed_demo
-
     upgrade()
     created = seed_demo()
     click.echo(f"demo data ready ({len(created)} polls created)")
@@ -52,9 +52,6 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     The portal (PORT+1) and the widgets (PORT) are on different sites, 127.0.0.1 and
     localhost, so the widgets run as third-party iframes, as on the real portal.
     """
-    from .demo.seed import seed_demo
-    from .staff.commands import demo_accounts
-
     upgrade()
     seed_demo()
     accounts = demo_accounts()
@@ -162,8 +159,6 @@ def _wait_until_up(url: str, children: list[subprocess.Popen], timeout: float = 
 
 def init_cli(app: Flask) -> None:
     """Register the commands on the app."""
-    from .staff.commands import create_staff_command
-
     for command in (init_db_command, seed_demo_command, demo_command, create_staff_command):
         app.cli.add_command(command)
 
