@@ -14,10 +14,13 @@ COMPILE := $(UV) pip compile --quiet --universal --python-version 3.11 --generat
 	--custom-compile-command 'make lock' pyproject.toml
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-# The suite runs on SQLite, then again on PostgreSQL when this server answers.
+# The suite runs on SQLite, then again on PostgreSQL when this server answers. The slow
+# fault suites (Redis restarts, worker kills, the browser XSS corpus, the embedded Redis)
+# do not depend on the database: they run once, on SQLite (test-postgres runs them all).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
-# The subset that the lowest-bounds and latest-packages runs cover (SQLite, no browser).
-FAST_TESTS := -m "not browser"
+# The subset that the lowest-bounds and latest-packages runs cover: the fast tests (SQLite,
+# in-process; no browser, no gunicorn subprocess, no fault injection).
+FAST_TESTS := -m "not browser and not live and not slow"
 
 .PHONY: setup runtime run embedded-redis test test-sqlite test-postgres test-lowest \
 	test-latest lint lock upgrade-deps check-lock check-wheels wheel-smoke chromium \
@@ -77,8 +80,8 @@ test-postgres: setup chromium
 test: setup chromium
 	env -u DATABASE_URL $(BIN)/pytest
 	@if $(BIN)/python -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('postgresql+psycopg', 'postgresql'), connect_timeout=3).close()" '$(TEST_POSTGRES_URL)' 2>/dev/null; then \
-	  echo "== again on PostgreSQL ($(TEST_POSTGRES_URL))"; \
-	  DATABASE_URL='$(TEST_POSTGRES_URL)' $(BIN)/pytest; \
+	  echo "== again on PostgreSQL ($(TEST_POSTGRES_URL)), without the slow fault suites"; \
+	  DATABASE_URL='$(TEST_POSTGRES_URL)' $(BIN)/pytest -m "not slow"; \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then echo "PostgreSQL at $(TEST_POSTGRES_URL) is required but not reachable"; exit 1; \
 	else echo "note: PostgreSQL at $(TEST_POSTGRES_URL) not reachable: ran on SQLite only"; fi
 

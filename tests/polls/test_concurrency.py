@@ -53,7 +53,11 @@ def sessions() -> Iterator[ExitStack]:
 def open_widget(server: LiveServer, poll_id: int, stack: ExitStack) -> Reader:
     """GET the widget as a new reader: it sets the voter cookie and renders a vote token."""
     session = stack.enter_context(requests.Session())
-    response = session.get(server.url(f"/w/poll/{poll_id}"), timeout=TIMEOUT)
+    # A fresh connection for the vote, as a new browser opens: a kept-alive one may be closed
+    # by the server (keep-alive timeout) just as the vote is sent, and a POST is not retried.
+    response = session.get(
+        server.url(f"/w/poll/{poll_id}"), headers={"Connection": "close"}, timeout=TIMEOUT
+    )
     assert response.status_code == 200
     assert "pv" in session.cookies, "the widget set no voter cookie"
     match = TOKEN_RE.search(response.text)
