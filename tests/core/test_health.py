@@ -29,8 +29,10 @@ def test_readyz_stays_ready_but_degraded_when_only_redis_is_down(app_without_red
     response = app_without_redis.test_client().get("/readyz")
     body = response.get_json()
     assert response.status_code == 200 and body["status"] == "degraded"
-    # The refused connect opens the breaker, so the client's one retry meets the open breaker.
-    assert body["checks"]["redis"] == {"ok": False, "error": "BreakerOpen"}
+    # The refused connect opens the breaker; whether the client's retry then meets the open
+    # breaker depends on the redis-py release, so either error may be the one reported.
+    assert body["checks"]["redis"]["ok"] is False
+    assert body["checks"]["redis"]["error"] in {"ConnectionError", "BreakerOpen"}
     assert body["checks"]["database"]["ok"]
 
 
