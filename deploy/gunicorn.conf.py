@@ -6,6 +6,12 @@ Every value can be overridden from the environment, so one file serves all hosts
 import multiprocessing
 import os
 
+import gunicorn.http.wsgi
+
+# gunicorn names itself ("Server: gunicorn") on every response and has no setting for
+# it; each response reads this module value. Tell a scanner nothing about the software.
+gunicorn.http.wsgi.SERVER = "polls_site"
+
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Threaded workers keep connections alive: a sync worker closes each one, and on the
 # widgets' small requests setting up a new connection cost as much as the request
@@ -34,15 +40,14 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
 def on_starting(server) -> None:
-    """Start with an empty metrics directory (samples of earlier runs must not count) and,
-    when REDIS_URL is unset, with the embedded Redis owned by this master process."""
-    import shutil
-    from pathlib import Path
-
+    """Drop the metric samples of processes that are gone (the workers of this host share
+    the directory and keep theirs) and, when REDIS_URL is unset, start the embedded Redis
+    owned by this master process."""
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if folder and Path(folder).is_dir():
-        shutil.rmtree(folder)
-        Path(folder).mkdir()
+    if folder:
+        from polls_site.core.metrics_files import remove_dead_process_files
+
+        remove_dead_process_files(folder)
     if not os.environ.get("REDIS_URL"):
         # Started here, not by whichever worker imports the app first: a worker that is
         # recycled (max_requests, a crash) would take the server down with it. Workers

@@ -82,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .embed.routes import bp as embed_bp
     from .polls.routes import bp as polls_bp
     from .staff import bp as staff_bp
+    from .staff.passwords import init_passwords
 
     app.register_blueprint(polls_bp)
     app.register_blueprint(comments_bp)
@@ -92,6 +93,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(staff_bp)
+    init_passwords(app)
 
     from .cli import init_cli
 

@@ -1,10 +1,10 @@
-"""Flask commands: init-db, seed-demo, demo (server + worker for a try-out), create-staff;
+"""Flask commands: init-db, seed-demo, demo (server + workers for a try-out), create-staff,
+reset-password;
 and ``polls-site``, the installed command that runs them (Flask's CLI bound to this app)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,8 +19,9 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from . import create_app
+from .core.metrics_files import remove_dead_process_files
 from .demo.seed import seed_demo
-from .staff.commands import create_staff_command, demo_accounts
+from .staff.commands import create_staff_command, demo_accounts, reset_password_command
 from .worker.run import main as run_worker
 
 
@@ -55,11 +56,7 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     upgrade()
     seed_demo()
     accounts = demo_accounts()
-    # Metric samples of earlier runs must not count (deploy/gunicorn.conf.py does
-    # the same for production servers).
-    metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-    shutil.rmtree(metrics_dir, ignore_errors=True)
-    metrics_dir.mkdir(parents=True)
+    remove_dead_process_files(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     env = dict(os.environ)
     # The web processes and the worker must share this process's (embedded) Redis.
     env["REDIS_URL"] = current_app.config["REDIS_URL"]
@@ -91,7 +88,12 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
             ],
             env=env,
         ),
-        subprocess.Popen([str(bin_dir / "polls-site-worker")], env=env),
+        # A worker per queue, as in production: moderation never delays a count.
+        subprocess.Popen([str(bin_dir / "polls-site-worker"), "--queue", "counts"], env=env),
+        subprocess.Popen(
+            [str(bin_dir / "polls-site-worker"), "--queue", "moderation"],
+            env=dict(env, WORKER_METRICS_BIND="off"),  # the counts worker serves the host's
+        ),
         subprocess.Popen(
             [
                 str(bin_dir / "gunicorn"),
@@ -159,7 +161,14 @@ def _wait_until_up(url: str, children: list[subprocess.Popen], timeout: float = 
 
 def init_cli(app: Flask) -> None:
     """Register the commands on the app."""
-    for command in (init_db_command, seed_demo_command, demo_command, create_staff_command):
+    commands = (
+        init_db_command,
+        seed_demo_command,
+        demo_command,
+        create_staff_command,
+        reset_password_command,
+    )
+    for command in commands:
         app.cli.add_command(command)
 
 

@@ -12,6 +12,14 @@ from urllib.parse import urlsplit
 # The limits are "COUNT/SECONDS" strings so that one variable says both numbers.
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "dev-only-not-secret",
+    # Earlier keys, comma-separated, oldest first: what they signed (staff sessions, form
+    # tokens, voter cookies) stays valid while the new SECRET_KEY signs everything new.
+    "SECRET_KEY_FALLBACKS": [],
+    # Staff passwords: scrypt with N = 2**PASSWORD_HASH_COST (17 is OWASP's minimum; each
+    # hash then takes 128 MiB for a fraction of a second), at most PASSWORD_HASH_CONCURRENCY
+    # at a time per process, so that a login burst cannot take the cores from readers.
+    "PASSWORD_HASH_COST": 17,
+    "PASSWORD_HASH_CONCURRENCY": 1,
     "DATABASE_URL": None,  # None: SQLite file under instance/
     "REDIS_URL": None,  # None: an embedded redis-server under instance/
     "REDIS_KEY_PREFIX": "polls:",
@@ -66,6 +74,11 @@ DEFAULTS: dict[str, Any] = {
     # Who may read /metrics: these networks, or a request with "Bearer <METRICS_TOKEN>".
     "METRICS_ALLOW": "127.0.0.1/32,::1/128",
     "METRICS_TOKEN": "",
+    # With PRODUCTION on, browsers are told to use HTTPS only for this long (seconds).
+    "HSTS_SECONDS": 31536000,
+    # Where a worker serves its host's /metrics (host:port, or "off"). Loopback by
+    # default; the same METRICS_ALLOW and METRICS_TOKEN rules apply.
+    "WORKER_METRICS_BIND": "127.0.0.1:9101",
     # "json": one JSON object per line (for log shippers); "text" for a console.
     "LOG_FORMAT": "json",
     # One line per request; off for benchmarks or behind a proxy that logs them.
@@ -126,6 +139,9 @@ _INT_KEYS = {
     "MAX_CONTENT_LENGTH",
     "MAX_FORM_MEMORY_SIZE",
     "MAX_FORM_PARTS",
+    "PASSWORD_HASH_COST",
+    "PASSWORD_HASH_CONCURRENCY",
+    "HSTS_SECONDS",
 }
 
 
@@ -183,6 +199,10 @@ def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> 
         settings[key] = int(settings[key])
     for key in ("RECOMPUTE_MIN_INTERVAL", "NEAR_CACHE_SECONDS", "REDIS_BREAKER_SECONDS"):
         settings[key] = float(settings[key])
+    if isinstance(settings["SECRET_KEY_FALLBACKS"], str):
+        settings["SECRET_KEY_FALLBACKS"] = [
+            x.strip() for x in settings["SECRET_KEY_FALLBACKS"].split(",") if x.strip()
+        ]
     if isinstance(settings["LANGUAGES"], str):
         settings["LANGUAGES"] = [x.strip() for x in settings["LANGUAGES"].split(",") if x.strip()]
     if isinstance(settings["EMBED_ALLOWED_ORIGINS"], str):
@@ -222,6 +242,15 @@ def finish(config: dict[str, Any]) -> None:
     for key in (*limits, "STAFF_LOGIN_LIMIT_IP", "STAFF_LOGIN_LIMIT_USER"):
         parse_limit(config[key])
     _public_url(config)
+    if not 14 <= config["PASSWORD_HASH_COST"] <= 20:
+        raise ValueError("PASSWORD_HASH_COST must be between 14 and 20 (scrypt's N = 2**cost)")
+    if config["PASSWORD_HASH_CONCURRENCY"] < 1:
+        raise ValueError("PASSWORD_HASH_CONCURRENCY must be at least 1")
+    # Flask-WTF signs the staff forms' tokens with this; itsdangerous signs with the last
+    # key of a list and accepts any of them, as Flask does for sessions.
+    config.setdefault(
+        "WTF_CSRF_SECRET_KEY", [*config["SECRET_KEY_FALLBACKS"], config["SECRET_KEY"]]
+    )
     # The session cookie belongs to the staff area (first party; readers never get one).
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"

@@ -23,7 +23,7 @@ from rq.job import JobStatus
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..core.db import db
-from ..core.jobs import job_fields, job_options, site_job_id, task_queue
+from ..core.jobs import MODERATION, job_fields, job_options, site_job_id, task_queue
 from ..core.metrics import count_moderation, timed_job
 from ..models import Ban, Comment, CommentStatus, utcnow
 from .automod.rules import APPROVE, REJECT, REVIEW, Context, Verdict, evaluate
@@ -54,7 +54,7 @@ def enqueue_moderation(comment_id: int) -> bool:
     or runs will read the latest text (a run that overlaps the edit sees the revision
     change and decides again).
     """
-    queue = task_queue()
+    queue = task_queue(MODERATION)
     # One job per comment: an edit while it waits is read by that same job.
     options = {**job_options(site_job_id(f"moderate-{comment_id}"), timeout=60), "unique": True}
     try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from redis.connection import (
     AbstractConnection,
@@ -39,11 +40,21 @@ class BreakerOpen(RedisError):
 
 
 class CircuitBreaker:
-    """Open for ``cooldown`` seconds after a failure; ``clock`` is injectable for tests."""
+    """Open for ``cooldown`` seconds after a failure; ``clock`` is injectable for tests.
 
-    def __init__(self, cooldown: float, clock=time.monotonic) -> None:
+    ``on_change(open)`` hears every trip (True, once per cool-down) and the close after
+    a successful probe (False): the metrics export the state from it.
+    """
+
+    def __init__(
+        self,
+        cooldown: float,
+        clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[bool], None] | None = None,
+    ) -> None:
         self.cooldown = cooldown
         self.clock = clock
+        self.on_change = on_change
         self.open_until = 0.0
         self.opened_at: float | None = None
         self.trips = 0
@@ -64,6 +75,8 @@ class CircuitBreaker:
             first = self.opened_at is None
             if first:
                 self.opened_at = now
+        if self.on_change is not None:
+            self.on_change(True)
         log.warning(
             "Redis unreachable (%s): this process skips Redis for %.1f s "
             "(votes go unlimited, caches are read from the database)",
@@ -82,6 +95,8 @@ class CircuitBreaker:
             down = self.clock() - self.opened_at
             self.opened_at = None
             self.open_until = 0.0
+        if self.on_change is not None:
+            self.on_change(False)
         log.warning(
             "Redis reachable again after %.1f s", down, extra={"breaker": "closed", "down_s": down}
         )

@@ -8,16 +8,14 @@ every node whose Redis check failed would take the whole site down for a shared 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from .db import db
-from .jobs import task_queue
-from .metrics import internals_allowed
+from .metrics import internals_allowed, oldest_job_age
 from .redis import redis_client
 
 bp = Blueprint("health", __name__)
@@ -47,24 +45,22 @@ def _database() -> None:
         db.session.remove()
 
 
-def _queue() -> dict:
-    queue = task_queue()
+def _queues() -> dict:
     redis_client().ping()
-    depth = queue.count
-    oldest_age = None
-    first = queue.get_jobs(0, 1)
-    if first and first[0].enqueued_at:
-        enqueued = first[0].enqueued_at
-        if enqueued.tzinfo is None:
-            enqueued = enqueued.replace(tzinfo=UTC)
-        oldest_age = round((datetime.now(UTC) - enqueued).total_seconds(), 1)
-    return {"queue_depth": depth, "oldest_job_age_s": oldest_age}
+    queues = {}
+    for kind, queue in current_app.extensions["polls_queues"].items():
+        age = oldest_job_age(queue)
+        queues[kind] = {
+            "depth": queue.count,
+            "oldest_job_age_s": None if age is None else round(age, 1),
+        }
+    return {"queues": queues}
 
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
     """200 while the database answers ("degraded" when Redis does not); 503 without it."""
-    checks = {"database": _timed(_database), "redis": _timed(_queue)}
+    checks = {"database": _timed(_database), "redis": _timed(_queues)}
     ready = checks["database"]["ok"]
     status = "unavailable" if not ready else "ready" if checks["redis"]["ok"] else "degraded"
     if not internals_allowed():

@@ -1,7 +1,13 @@
-"""RQ plumbing every feature's jobs share: the queue, job ids, retries, periodic enqueues.
+"""RQ plumbing every feature's jobs share: the queues, job ids, retries, periodic enqueues.
 
 Jobs take ids, are idempotent and run inside the app context that worker.py pushes;
 what readers must see is stored in SQL, because RQ results expire.
+
+Recounts and moderation have queues of their own, so that a burst of long comments
+(or a slow moderation rule) can never delay a vote being counted: ``make run``, the
+systemd units and the Procfile start a worker for each. A worker given no queue serves
+them all, counts first (RQ takes from the first non-empty queue of its list), so one
+worker stays enough for a small site.
 """
 
 from __future__ import annotations
@@ -26,21 +32,42 @@ log = logging.getLogger(__name__)
 FAILURE_TTL = 7 * 24 * 3600
 
 
+# Queue kinds, in the order a worker serving several takes from them.
+COUNTS = "counts"  # recounts, reconcile passes, poll opening and closing
+MODERATION = "moderation"  # auto-moderation, its reconcile pass, the retention purge
+QUEUES = (COUNTS, MODERATION)
+
+
 def init_jobs(app: Flask) -> None:
-    """Create this app's RQ queue on the request-path Redis client (init_redis runs first)."""
-    app.extensions["polls_queue"] = Queue(
-        queue_name(app), connection=app.extensions["polls_redis"], serializer=JSONSerializer
-    )
+    """Create this app's RQ queues on the request-path Redis client (init_redis runs first)."""
+    app.extensions["polls_queues"] = {
+        kind: Queue(
+            queue_name(app, kind),
+            connection=app.extensions["polls_redis"],
+            serializer=JSONSerializer,
+        )
+        for kind in QUEUES
+    }
 
 
-def queue_name(app: Flask) -> str:
-    """The RQ queue name, prefixed so that test runs and sites sharing a Redis stay apart."""
-    return app.config["REDIS_KEY_PREFIX"] + app.config["RQ_QUEUE"]
+def queue_name(app: Flask, kind: str = COUNTS) -> str:
+    """The RQ queue name of ``kind``, prefixed so that test runs and sites sharing a Redis
+    stay apart. The counts queue keeps the name of the single queue of earlier releases
+    (``RQ_QUEUE``), so jobs waiting across an upgrade still run."""
+    if kind not in QUEUES:
+        raise ValueError(f"unknown queue {kind!r} (known: {', '.join(QUEUES)})")
+    name = app.config["REDIS_KEY_PREFIX"] + app.config["RQ_QUEUE"]
+    return name if kind == COUNTS else f"{name}-{kind}"
 
 
-def task_queue() -> Queue:
-    """The current app's RQ queue."""
-    return current_app.extensions["polls_queue"]
+def task_queue(kind: str = COUNTS) -> Queue:
+    """The current app's RQ queue of ``kind``."""
+    return current_app.extensions["polls_queues"][kind]
+
+
+def all_queues(app: Flask) -> list[Queue]:
+    """Every queue of ``app``, in the order workers take from them."""
+    return [app.extensions["polls_queues"][kind] for kind in QUEUES]
 
 
 def job_fields(started: float) -> dict:
@@ -79,12 +106,12 @@ def job_options(job_id: str, timeout: int) -> dict[str, Any]:
     }
 
 
-def enqueue_periodic(name: str, job: Callable[[], Any], interval: int) -> bool:
-    """Enqueue ``job`` once per ``interval`` seconds, however many workers ask; False if
-    Redis failed."""
+def enqueue_periodic(name: str, job: Callable[[], Any], interval: int, kind: str = COUNTS) -> bool:
+    """Enqueue ``job`` on the ``kind`` queue once per ``interval`` seconds, however many
+    workers ask; False if Redis failed."""
     try:
         if redis_client().set(rkey(f"{name}-pending"), 1, nx=True, ex=interval):
-            task_queue().enqueue(job, job_id=unique_job_id(name), result_ttl=0, job_timeout=600)
+            task_queue(kind).enqueue(job, job_id=unique_job_id(name), result_ttl=0, job_timeout=600)
     except RedisError as exc:
         log.warning("%s not enqueued, Redis unavailable: %s", name, exc)
         return False

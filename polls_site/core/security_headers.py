@@ -72,7 +72,8 @@ def content_security_policy(policy: Policy, origins: list[str]) -> str:
 
 
 def add_security_headers(response: Response) -> Response:
-    """after_request hook: frame policy, CSP, Referrer-Policy, nosniff, Vary and CORS."""
+    """after_request hook: frame policy, CSP, Referrer-Policy, nosniff, HSTS in production,
+    Vary and CORS."""
     policy = policy_for(request.endpoint, request.blueprint)
     origins = current_app.config["EMBED_ALLOWED_ORIGINS"]
     headers = response.headers
@@ -82,6 +83,11 @@ def add_security_headers(response: Response) -> Response:
     if not policy.framed_by_portal:
         # For browsers that predate frame-ancestors.
         headers.setdefault("X-Frame-Options", "DENY")
+    config = current_app.config
+    if config["PRODUCTION"] and config["HSTS_SECONDS"]:
+        # Production is served over HTTPS (browsers ignore the header on plain HTTP). No
+        # includeSubDomains: the portal's other hosts are not ours to pin.
+        headers.setdefault("Strict-Transport-Security", f"max-age={config['HSTS_SECONDS']}")
     if policy.varies_on_htmx:
         response.vary.add("HX-Request")
     if policy.portal_cors:

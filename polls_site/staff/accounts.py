@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from ..core.db import db
 from ..models import Role, StaffUser
 from . import audit
-from .auth import current_staff, hash_password, staff_required
+from .auth import current_staff, staff_required
 from .blueprint import bp
 from .forms import NewStaffForm, RoleForm
 from .login import normalize_username
+from .passwords import hash_password
 
 
 def create_staff_user(username: str, password: str, role: Role) -> StaffUser:

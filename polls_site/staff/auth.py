@@ -20,36 +20,18 @@ from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, g, redirect, request, session, url_for
 from redis.exceptions import RedisError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.db import db
 from ..core.htmx import is_htmx
+from ..core.keys import signing_keys
 from ..core.redis import redis_client, rkey
 from ..models import Role, StaffUser
 
 log = logging.getLogger(__name__)
 
 ROLE_ORDER = {Role.MODERATOR: 1, Role.EDITOR: 2, Role.ADMIN: 3}
-MIN_PASSWORD_LENGTH = 10
-
-# Checked against when the username is unknown, so that a failed login takes as long
-# whether or not the account exists.
-_DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def hash_password(password: str) -> str:
-    """A salted scrypt hash of ``password``."""
-    return generate_password_hash(password, method="scrypt")
-
-
-def password_matches(user: StaffUser | None, password: str) -> bool:
-    """True when ``user`` exists, is active and ``password`` is theirs (constant work)."""
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return False
-    return check_password_hash(user.password_hash, password) and user.active
 
 
 def has_role(user: StaffUser, role: Role) -> bool:
@@ -57,10 +39,9 @@ def has_role(user: StaffUser, role: Role) -> bool:
     return ROLE_ORDER.get(Role(user.role), 0) >= ROLE_ORDER[role]
 
 
-def _password_fingerprint(user: StaffUser) -> str:
+def _password_fingerprint(user: StaffUser, key: str) -> str:
     # Changing the password ends every session made with the old one.
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key.encode(), user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _revoked_key(session_id: str) -> str:
@@ -73,7 +54,7 @@ def log_in(user: StaffUser) -> None:
     session.permanent = True
     session["staff_id"] = user.id
     session["staff_sid"] = secrets.token_urlsafe(16)
-    session["staff_pw"] = _password_fingerprint(user)
+    session["staff_pw"] = _password_fingerprint(user, current_app.config["SECRET_KEY"])
     session["staff_at"] = int(time.time())
     g.staff = user
 
@@ -110,7 +91,11 @@ def _load_staff() -> StaffUser | None:
     user = db.session.get(StaffUser, staff_id)
     if user is None or not user.active:
         return None
-    if not hmac.compare_digest(session.get("staff_pw", ""), _password_fingerprint(user)):
+    given = session.get("staff_pw", "")
+    # A session from before a SECRET_KEY rotation is kept while the old key is a fallback.
+    if not isinstance(given, str) or not any(
+        hmac.compare_digest(given, _password_fingerprint(user, key)) for key in signing_keys()
+    ):
         return None
     if _session_revoked(session_id):
         return None

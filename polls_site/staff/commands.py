@@ -1,4 +1,4 @@
-"""Staff accounts from the command line: `create-staff`, and the demo's accounts."""
+"""Staff accounts from the command line: `create-staff`, `reset-password`, the demo's accounts."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from ..core.db import db
 from ..models import Role, StaffUser
 from . import audit
 from .accounts import create_staff_user
-from .auth import MIN_PASSWORD_LENGTH, hash_password
 from .login import normalize_username
+from .passwords import MIN_PASSWORD_LENGTH, hash_password
 
 USERNAME = re.compile(r"^[a-z0-9_.-]{1,50}$")
 
@@ -49,6 +49,28 @@ def create_staff_command(username: str, role: str, password: str) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"staff user {username} ({role}) created")
+
+
+@click.command("reset-password")
+@click.argument("username")
+@with_appcontext
+def reset_password_command(username: str) -> None:
+    """Set a staff account's password, asked for twice at a prompt (never on the command
+    line, where shell history and the process list keep it). Every session of the
+    account ends."""
+    user = db.session.scalar(
+        sa.select(StaffUser).where(StaffUser.username == normalize_username(username))
+    )
+    if user is None:
+        raise click.ClickException(f"no staff user {username!r}")
+    password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    # The session fingerprint covers the hash: a new hash ends the old sessions.
+    user.password_hash = hash_password(password)
+    audit.record("staff.password", "staff", user.id, reason="command line")
+    db.session.commit()
+    click.echo(f"password of {user.username} changed; their sessions have ended")
 
 
 def demo_accounts() -> list[tuple[str, str, str]]:

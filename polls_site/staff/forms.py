@@ -8,7 +8,7 @@ from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from ..models import Role
-from .auth import MIN_PASSWORD_LENGTH
+from .passwords import MIN_PASSWORD_LENGTH
 
 
 def role_choices() -> list[tuple[str, str]]:

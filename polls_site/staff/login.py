@@ -13,9 +13,10 @@ from ..core.clients import client_ip, ip_hash
 from ..core.db import db
 from ..models import Role, StaffUser, utcnow
 from . import audit, login_limit
-from .auth import current_staff, log_in, log_out, password_matches, safe_next, staff_required
+from .auth import current_staff, log_in, log_out, safe_next, staff_required
 from .blueprint import bp
 from .forms import LoginForm
+from .passwords import HASH_WAIT_SECONDS, HashingBusy, password_matches, upgrade_hash
 
 
 def normalize_username(username: str) -> str:
@@ -50,9 +51,17 @@ def login() -> Response:
         )
         return _login_page(form, 429, message)
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
-    if not password_matches(user, form.password.data):
-        return _login_page(form, 401, _("Wrong username or password."))
-    login_limit.succeeded(client, username)
+    try:
+        if not password_matches(user, form.password.data):
+            return _login_page(form, 401, _("Wrong username or password."))
+        login_limit.succeeded(client, username)
+        upgrade_hash(user, form.password.data)  # committed with the login below
+    except HashingBusy:
+        # Refused before the password was known either way: the attempt stays counted,
+        # as it would be under any other load, and the reader-facing threads stay free.
+        response = _login_page(form, 503, _("Too many logins at once. Try again in a few seconds."))
+        response.headers["Retry-After"] = str(int(HASH_WAIT_SECONDS))
+        return response
     log_in(user)
     user.last_login_at = utcnow()
     audit.record("staff.login", "staff", user.id, staff=user)

@@ -17,6 +17,7 @@ from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 
 from ..core.clients import client_ip, keyed_hash, network_prefix
+from ..core.keys import signing_keys
 
 VOTER_COOKIE = "pv"
 VOTER_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -31,7 +32,7 @@ class Voter:
 
 
 def _signer() -> Signer:
-    return Signer(current_app.config["SECRET_KEY"], salt="voter-cookie")
+    return Signer(signing_keys(), salt="voter-cookie")
 
 
 def cookie_voter_id() -> str | None:
@@ -88,7 +89,7 @@ def ensure_voter_cookie(response: Response) -> None:
 
 
 def _token_serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"widget-{purpose}")
+    return URLSafeTimedSerializer(signing_keys(), salt=f"widget-{purpose}")
 
 
 def make_form_token(purpose: str, target_id: int) -> str:

@@ -1,5 +1,6 @@
 """The RQ worker for polls_site: ``polls-site-worker`` or ``python worker.py`` (``--burst``
-drains the queue and exits).
+drains the queues and exits; ``--queue counts`` or ``--queue moderation`` serves one
+queue, and with no ``--queue`` the worker serves every queue, counts first).
 
 The worker runs RQ's scheduler (delayed recounts and job retries) and, unless
 bursting, a ticker that asks for a reconcile pass every RECONCILE_SECONDS (it
@@ -8,6 +9,8 @@ for the retention purge once a day, re-enqueues the moderation of comments whose
 job was lost (left pending for over a minute), every SCHEDULE_SECONDS asks for a
 pass that opens and closes polls whose time has come, and requeues jobs left "started"
 by a worker that died (each worker keeps an alive key fresh; see worker/abandoned.py).
+It serves the host's metrics on WORKER_METRICS_BIND (the first worker of a host to bind
+it), so a host that runs only workers is scraped too.
 Jobs run in this process (RQ's SimpleWorker): a recount takes milliseconds,
 while forking a work-horse for each one cost ten times that.
 """
@@ -29,7 +32,9 @@ from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from ..core.db import db
-from ..core.jobs import queue_name
+from ..core.jobs import QUEUES, queue_name
+from ..core.metrics import serve_host_metrics
+from ..core.metrics_files import remove_dead_process_files
 from ..polls.jobs import reconcile_results
 from .abandoned import keep_alive, requeue_abandoned
 from .ticker import (
@@ -42,14 +47,15 @@ from .ticker import (
 log = logging.getLogger("polls_site.worker")
 
 
-def _requeue_abandoned(queue: Queue, prefix: str) -> None:
+def _requeue_abandoned(queues: list[Queue], prefix: str) -> None:
     try:
-        requeue_abandoned(queue, prefix)
+        for queue in queues:
+            requeue_abandoned(queue, prefix)
     except RedisError as exc:
         log.warning("abandoned jobs not checked, Redis unavailable: %s", exc)
 
 
-def _reconcile_ticker(app, queue: Queue, stop: threading.Event) -> None:
+def _reconcile_ticker(app, queues: list[Queue], stop: threading.Event) -> None:
     tick = min(app.config["RECONCILE_SECONDS"] / 3, app.config["SCHEDULE_SECONDS"])
     with app.app_context():
         while not stop.wait(tick):
@@ -57,7 +63,7 @@ def _reconcile_ticker(app, queue: Queue, stop: threading.Event) -> None:
             request_reconcile()
             request_comment_reconcile()
             request_purge()
-            _requeue_abandoned(queue, app.config["REDIS_KEY_PREFIX"])
+            _requeue_abandoned(queues, app.config["REDIS_KEY_PREFIX"])
 
 
 def _wait_for_redis(connection: Redis) -> None:
@@ -77,35 +83,54 @@ def main(create_app: Callable[[], Flask], argv: list[str] | None = None) -> int:
     """Run the worker of the app ``create_app`` builds until stopped (or until the queue is
     empty with --burst). The entry points pass the factory: this layer sits below it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--burst", action="store_true", help="drain the queue, then exit")
+    parser.add_argument("--burst", action="store_true", help="drain the queues, then exit")
+    parser.add_argument(
+        "--queue",
+        action="append",
+        choices=QUEUES,
+        help="serve this queue (repeatable; default: every queue, counts first)",
+    )
     args = parser.parse_args(argv)
+    # The order of QUEUES, whatever the order given: counts always come first.
+    kinds = [kind for kind in QUEUES if kind in (args.queue or QUEUES)]
 
     # Imported after polls_site, which points prometheus_client at the shared
     # multiprocess directory before it is first imported.
     from prometheus_client import multiprocess
 
     app = create_app()
+    remove_dead_process_files(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     # This process's samples stop counting towards live gauges once it exits.
     atexit.register(multiprocess.mark_process_dead, os.getpid())
+    bind = app.config["WORKER_METRICS_BIND"]
+    if bind and bind.lower() != "off" and not args.burst:
+        serve_host_metrics(app, bind)
     with app.app_context():
         # RQ forks its scheduler process: let it inherit no open DB connection.
         db.engine.dispose()
         # The worker's own client keeps redis-py's patient defaults: it may wait.
         connection = Redis.from_url(app.config["REDIS_URL"])
         _wait_for_redis(connection)
-        queue = Queue(queue_name(app), connection=connection, serializer=JSONSerializer)
-        worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer)
+        queues = [
+            Queue(queue_name(app, kind), connection=connection, serializer=JSONSerializer)
+            for kind in kinds
+        ]
+        worker = SimpleWorker(queues, connection=connection, serializer=JSONSerializer)
+        log.info("worker serving %s", ", ".join(q.name for q in queues))
         prefix = app.config["REDIS_KEY_PREFIX"]
         stop = threading.Event()
         threading.Thread(
             target=keep_alive, args=(connection, prefix, worker.name, stop), daemon=True
         ).start()
-        _requeue_abandoned(queue, prefix)
+        _requeue_abandoned(queues, prefix)
         if not args.burst:
             request_schedule()
             request_reconcile()
             request_comment_reconcile()
-            threading.Thread(target=_reconcile_ticker, args=(app, queue, stop), daemon=True).start()
+            ticker = threading.Thread(
+                target=_reconcile_ticker, args=(app, queues, stop), daemon=True
+            )
+            ticker.start()
         try:
             worker.work(burst=args.burst, with_scheduler=True)
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ..comments.jobs import reconcile_comments
-from ..core.jobs import enqueue_periodic
+from ..core.jobs import MODERATION, enqueue_periodic
 from ..polls.jobs import reconcile_results
 from ..polls.lifecycle import run_schedule
 from .retention import purge_expired_ip_hashes
@@ -27,10 +27,13 @@ def request_schedule() -> bool:
 def request_comment_reconcile() -> bool:
     """Enqueue one comment reconcile pass per RECONCILE_SECONDS; False if Redis failed."""
     return enqueue_periodic(
-        "reconcile-comments", reconcile_comments, current_app.config["RECONCILE_SECONDS"]
+        "reconcile-comments",
+        reconcile_comments,
+        current_app.config["RECONCILE_SECONDS"],
+        MODERATION,
     )
 
 
 def request_purge() -> bool:
     """Enqueue the retention purge once a day; False if Redis failed."""
-    return enqueue_periodic("purge", purge_expired_ip_hashes, PURGE_SECONDS)
+    return enqueue_periodic("purge", purge_expired_ip_hashes, PURGE_SECONDS, MODERATION)

@@ -103,7 +103,7 @@ def test_edit_inside_the_window_rerenders_and_moderates_again(
     assert edited.status == CommentStatus.PENDING
     with app.app_context():
         assert db.session.get(Thread, edited.thread_id).comment_count == 0
-        queue = app.extensions["polls_queue"]
+        queue = app.extensions["polls_queues"]["moderation"]
         assert any(j.endswith(f"moderate-{comment.id}") for j in queue.job_ids)
 
 

@@ -12,7 +12,7 @@ from polls_site.comments import jobs as comment_jobs
 from polls_site.comments.jobs import enqueue_moderation, moderate_comment, reconcile_comments
 from polls_site.comments.status import thread_version_key
 from polls_site.core.db import db
-from polls_site.core.jobs import site_job_id, task_queue
+from polls_site.core.jobs import MODERATION, site_job_id, task_queue
 from polls_site.core.metrics import COMMENTS_MODERATED
 from polls_site.core.redis import redis_client
 from polls_site.models import Ban, Comment, CommentStatus, Thread, utcnow
@@ -85,7 +85,7 @@ def test_a_clean_comment_is_approved_and_counted(app, thread_id) -> None:
     assert comment_count(app, thread_id) == 1
     with app.app_context():
         assert int(redis_client().get(thread_version_key(thread_id))) == version_before + 1
-        assert task_queue().count == 0
+        assert task_queue(MODERATION).count == 0
     assert COMMENTS_MODERATED.labels("approved")._value.get() == approved_before + 1
 
 
@@ -118,7 +118,7 @@ def test_the_agreed_dotted_path_twice_applies_once(app, thread_id) -> None:
     revision = load(app, comment_id).revision
     with app.app_context():
         for _ in range(2):
-            task_queue().enqueue("polls_site.comments.jobs.moderate_comment", comment_id)
+            task_queue(MODERATION).enqueue("polls_site.comments.jobs.moderate_comment", comment_id)
     drain_queue(app)
     comment = load(app, comment_id)
     assert comment.status == CommentStatus.APPROVED
@@ -140,18 +140,18 @@ def test_a_comment_waits_in_the_queue_once(app, thread_id) -> None:
     comment_id = add_comment(app, thread_id, CLEAN)
     with app.app_context():
         assert enqueue_moderation(comment_id) and enqueue_moderation(comment_id)
-        assert task_queue().count == 1
+        assert task_queue(MODERATION).count == 1
 
 
 def test_a_failed_job_is_replaced_by_a_fresh_one(app, thread_id) -> None:
     comment_id = add_comment(app, thread_id, CLEAN)
     with app.app_context():
         enqueue_moderation(comment_id)
-        job = task_queue().fetch_job(site_job_id(f"moderate-{comment_id}"))
-        task_queue().remove(job)
+        job = task_queue(MODERATION).fetch_job(site_job_id(f"moderate-{comment_id}"))
+        task_queue(MODERATION).remove(job)
         job.set_status("failed")
         assert enqueue_moderation(comment_id)
-        assert task_queue().count == 1
+        assert task_queue(MODERATION).count == 1
     drain_queue(app)
     assert load(app, comment_id).status == CommentStatus.APPROVED
 
@@ -277,7 +277,7 @@ def test_reconcile_enqueues_comments_left_pending(app, thread_id) -> None:
     with app.app_context():
         assert reconcile_comments() == [lost]
         assert reconcile_comments() == [lost]  # still pending: still listed...
-        assert task_queue().count == 1  # ...but queued once
+        assert task_queue(MODERATION).count == 1  # ...but queued once
     drain_queue(app)
     assert load(app, lost).status == CommentStatus.APPROVED
     assert load(app, fresh).status == CommentStatus.PENDING  # its own job is on its way
@@ -289,7 +289,7 @@ def test_reconcile_enqueues_comments_left_pending(app, thread_id) -> None:
 def test_the_ticker_asks_for_one_reconcile_per_interval(app) -> None:
     with app.app_context():
         assert request_comment_reconcile() and request_comment_reconcile()
-        (job,) = task_queue().get_jobs()
+        (job,) = task_queue(MODERATION).get_jobs()
         assert job.func_name == "polls_site.comments.jobs.reconcile_comments"
 
 

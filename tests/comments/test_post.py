@@ -21,7 +21,7 @@ TEXT = "Интересная статья.\n\nСпасибо, см. https://exam
 
 def queued_jobs(app: Flask) -> list[Job]:
     with app.app_context():
-        queue = app.extensions["polls_queue"]
+        queue = app.extensions["polls_queues"]["moderation"]
         return [queue.fetch_job(job_id) for job_id in queue.job_ids]
 
 

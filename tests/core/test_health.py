@@ -20,8 +20,9 @@ def test_readyz_reports_database_redis_and_queue(app, client, poll_id) -> None:
     body = response.get_json()
     assert response.status_code == 200 and body["status"] == "ready"
     assert body["checks"]["database"]["ok"] and body["checks"]["redis"]["ok"]
-    assert body["checks"]["redis"]["queue_depth"] == 1
-    assert body["checks"]["redis"]["oldest_job_age_s"] >= 0
+    queues = body["checks"]["redis"]["queues"]
+    assert queues["counts"]["depth"] == 1 and queues["counts"]["oldest_job_age_s"] >= 0
+    assert queues["moderation"] == {"depth": 0, "oldest_job_age_s": None}
 
 
 def test_readyz_stays_ready_but_degraded_when_only_redis_is_down(app_without_redis) -> None:
@@ -50,4 +51,4 @@ def test_strangers_see_no_queue_internals(app, client, poll_id) -> None:
     stranger = {"REMOTE_ADDR": "203.0.113.7"}
     body = client.get("/readyz", environ_base=stranger).get_json()
     assert body == {"status": "ready", "checks": {"database": {"ok": True}, "redis": {"ok": True}}}
-    assert "queue_depth" in client.get("/readyz").get_json()["checks"]["redis"]  # loopback
+    assert "queues" in client.get("/readyz").get_json()["checks"]["redis"]  # loopback

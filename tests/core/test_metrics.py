@@ -31,7 +31,9 @@ def test_votes_requests_queue_and_jobs_are_counted(app, client, poll_id) -> None
     assert (
         sample(text, votes, outcome="duplicate") == sample(before, votes, outcome="duplicate") + 1
     )
-    assert sample(text, "polls_queue_depth") == 1
+    assert sample(text, "polls_queue_depth", queue="counts") == 1
+    assert sample(text, "polls_queue_depth", queue="moderation") == 0
+    assert sample(text, "polls_queue_oldest_job_age_seconds", queue="counts") > 0
     requests = "polls_http_requests_total"
     assert sample(text, requests, endpoint="polls.vote", status="409") >= 1
     assert "polls_http_request_duration_seconds_bucket" in text
@@ -39,7 +41,8 @@ def test_votes_requests_queue_and_jobs_are_counted(app, client, poll_id) -> None
     after = client.get("/metrics").get_data(as_text=True)
     jobs = "polls_job_duration_seconds_count"
     assert sample(after, jobs, job="recompute_results") >= 1
-    assert sample(after, "polls_queue_depth") == 0
+    assert sample(after, "polls_queue_depth", queue="counts") == 0
+    assert sample(after, "polls_queue_oldest_job_age_seconds", queue="counts") == 0
 
 
 def test_metrics_are_hidden_from_the_public(app, client) -> None:
@@ -67,3 +70,60 @@ def test_a_failing_job_is_counted(app, client) -> None:
     text = client.get("/metrics").get_data(as_text=True)
     assert sample(text, "polls_job_failures_total", job="unit_test_job") == before + 1
     assert sample(text, "polls_job_duration_seconds_count", job="unit_test_job") >= 1
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited (and been reaped)."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_starting_gunicorn_keeps_the_samples_of_running_workers(tmp_path, monkeypatch) -> None:
+    """Web and worker processes of a host share the directory: only the dead's files go."""
+    import os
+    import runpy
+
+    from tests.support.live import ROOT
+
+    gone = dead_pid()
+    alive = os.getpid()  # stands for an RQ worker running beside the web server
+    for name in (f"counter_{alive}.db", f"gauge_livemax_{alive}.db", f"counter_{gone}.db"):
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("not a sample file")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")  # no embedded Redis
+    conf = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    conf["on_starting"](None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"counter_{alive}.db",
+        f"gauge_livemax_{alive}.db",
+        "notes.txt",
+    ]
+
+
+def test_an_open_breaker_is_exported(app_without_redis) -> None:
+    client = app_without_redis.test_client()
+    before = sample(
+        client.get("/metrics").get_data(as_text=True), "polls_redis_breaker_trips_total"
+    )
+    client.get("/readyz")  # the refused connect trips the breaker
+    text = client.get("/metrics").get_data(as_text=True)
+    assert sample(text, "polls_redis_breaker_open") == 1
+    assert sample(text, "polls_redis_breaker_trips_total") == before + 1
+
+
+def test_a_breaker_that_closes_again_is_exported_closed() -> None:
+    from polls_site.core.breaker import CircuitBreaker
+    from polls_site.core.metrics import BREAKER_OPEN, breaker_changed
+
+    now = [0.0]
+    breaker = CircuitBreaker(2.0, clock=lambda: now[0], on_change=breaker_changed)
+    breaker.failed(OSError("refused"))
+    assert BREAKER_OPEN._value.get() == 1
+    now[0] = 3.0
+    breaker.succeeded()  # the probe after the cool-down went through
+    assert BREAKER_OPEN._value.get() == 0

@@ -121,3 +121,23 @@ def test_api_answers_cross_origin_reads_only_for_the_portal(
     assert response.headers.get("Access-Control-Allow-Origin") == allowed
     assert "Access-Control-Allow-Credentials" not in response.headers
     assert "Origin" in response.vary
+
+
+def test_production_pins_https_and_development_does_not(
+    database_url, redis_url, redis_prefix, _schema, client
+) -> None:
+    from polls_site import create_app
+    from tests.support.app import app_config
+
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+    production = create_app(
+        app_config(
+            database_url, redis_url, f"{redis_prefix}-hsts:", PRODUCTION=True, SECRET_KEY="x" * 40
+        )
+    )
+    try:
+        for path in ("/healthz", "/staff/login", "/polls/"):
+            headers = production.test_client().get(path, base_url="https://localhost").headers
+            assert headers["Strict-Transport-Security"] == "max-age=31536000", path
+    finally:
+        production.extensions["polls_redis"].close()

@@ -33,7 +33,7 @@ from rq.serializers import JSONSerializer
 from polls_site import create_app
 from polls_site.comments.jobs import moderate_comment
 from polls_site.core.db import db
-from polls_site.core.jobs import task_queue
+from polls_site.core.jobs import all_queues
 from polls_site.models import Ballot, BallotChoice, Comment, CommentStatus, ResultSnapshot
 from tests.support.app import app_config, empty_tables
 from tests.support.comments import Commenting
@@ -120,12 +120,12 @@ def started_job(app, func_suffix: str, held: int) -> Job | None:
     row on PostgreSQL, whichever runs first on SQLite (its lock holds every writer)."""
     any_row = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     with app.app_context():
-        queue = task_queue()
-        registry = StartedJobRegistry(queue=queue)
-        for job_id in registry.get_job_ids(cleanup=False):
-            job = Job.fetch(job_id, connection=queue.connection, serializer=JSONSerializer)
-            if job.func_name.endswith(func_suffix) and (any_row or job.args[0] == held):
-                return job
+        for queue in all_queues(app):
+            registry = StartedJobRegistry(queue=queue)
+            for job_id in registry.get_job_ids(cleanup=False):
+                job = Job.fetch(job_id, connection=queue.connection, serializer=JSONSerializer)
+                if job.func_name.endswith(func_suffix) and (any_row or job.args[0] == held):
+                    return job
     return None
 
 

@@ -97,7 +97,8 @@ class VotingMachine(RuleBasedStateMachine):
                 snapshot = db.session.get(ResultSnapshot, poll_id)
                 expected = Counter(c for cs in poll["ballots"].values() for c in cs)
                 if snapshot is None:
-                    failed = self.app.extensions["polls_queue"].failed_job_registry.get_job_ids()
+                    counts = self.app.extensions["polls_queues"]["counts"]
+                    failed = counts.failed_job_registry.get_job_ids()
                     assert not poll["ballots"], f"poll {poll_id} never recounted; failed {failed}"
                     continue
                 assert snapshot.voters == len(poll["ballots"])

@@ -112,7 +112,7 @@ def test_disabled_account_cannot_log_in_and_its_session_stops(app: Flask, client
 
 
 def test_password_change_ends_old_sessions(app: Flask, client) -> None:
-    from polls_site.staff.auth import hash_password
+    from polls_site.staff.passwords import hash_password
 
     user_id = make_staff(app, "mod", Role.MODERATOR)
     assert StaffClient(client).login("mod").status_code == 303

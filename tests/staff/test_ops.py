@@ -25,7 +25,7 @@ def broken_job(comment_id: int) -> None:
 
 def test_failed_job_is_shown_with_its_error_and_can_be_retried(app: Flask, admin) -> None:
     with app.app_context():
-        queue = app.extensions["polls_queue"]
+        queue = app.extensions["polls_queues"]["counts"]
         job = queue.enqueue(f"{__name__}.broken_job", 42)
     drain_queue(app)
     page = admin.get("/staff/jobs").get_data(as_text=True)

@@ -24,6 +24,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 from polls_site import create_app
 from polls_site.core.db import db
 from polls_site.core.embedded_redis import ensure_embedded_redis
+from polls_site.core.jobs import all_queues
 
 RUN_ID = secrets.token_hex(4)
 
@@ -112,6 +113,10 @@ def app_config(database_url: str, redis_url: str, prefix: str, **extra: object) 
         "RESULTS_POLL_SECONDS": 1,
         # Tests change polls and versions behind the app's back: no per-process reuse.
         "NEAR_CACHE_SECONDS": 0,
+        # Test runs share the machine: a live worker serves no metrics port unless asked.
+        "WORKER_METRICS_BIND": "off",
+        # The lowest cost allowed, for speed; tests/staff/test_passwords.py checks the default.
+        "PASSWORD_HASH_COST": 14,
     }
     config.update(extra)
     return config
@@ -156,8 +161,8 @@ def drain_queue(app: Flask, with_scheduler: bool = False) -> None:
     """
     with app.app_context():
         connection = Redis.from_url(app.config["REDIS_URL"])
-        queue = app.extensions["polls_queue"]
-        worker = SimpleWorker([queue.name], connection=connection, serializer=JSONSerializer)
+        names = [queue.name for queue in all_queues(app)]
+        worker = SimpleWorker(names, connection=connection, serializer=JSONSerializer)
         worker.work(burst=True, with_scheduler=with_scheduler)
         connection.close()
 

@@ -26,7 +26,7 @@ from polls_site.models import (
     Thread,
     utcnow,
 )
-from polls_site.staff.auth import hash_password
+from polls_site.staff.passwords import hash_password
 
 # The seed article's thread, which the comment widget tests read and post to.
 KEY = "bishkek-astana-dialog"

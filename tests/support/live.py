@@ -137,13 +137,15 @@ class LiveServer:
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn did not answer within {STARTUP_SECONDS}s:\n{self.log()}")
 
-    def start_worker(self) -> subprocess.Popen:
-        """Start ``python worker.py`` (runs until the server's teardown)."""
-        return self._spawn([sys.executable, "worker.py"], "worker.log")
+    def start_worker(self, *args: str) -> subprocess.Popen:
+        """Start ``python worker.py *args`` (runs until the server's teardown)."""
+        return self._spawn([sys.executable, "worker.py", *args], "worker.log")
 
-    def run_worker_burst(self, timeout: float = 60) -> None:
-        """Run ``python worker.py --burst`` to completion: every queued job is done after it."""
-        process = self._spawn([sys.executable, "worker.py", "--burst"], "worker-burst.log")
+    def run_worker_burst(self, *args: str, timeout: float = 60) -> None:
+        """Run ``python worker.py --burst *args`` to completion: every job of the queues it
+        serves is done after it."""
+        command = [sys.executable, "worker.py", "--burst", *args]
+        process = self._spawn(command, "worker-burst.log")
         try:
             code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
