@@ -41,7 +41,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 from .morph import Analysis, analyse, forms_of
@@ -50,6 +50,8 @@ from .morph import Analysis, analyse, forms_of
 # letter a Russian reader sees in them: Greek chi (Unicode pairs it with Latin chi) and the
 # handwritten u, n (и, п).
 _EXTRA_LOOK_ALIKES = {"χ": "х", "u": "и", "n": "п"}
+# u (and the Armenian ս that looks like it) is read as у as often as и (xuй): both tried.
+_SECOND_READING = str.maketrans({"u": "у", "ս": "у"})
 _DIGIT_TO_CYRILLIC = {"0": "о", "3": "з", "4": "ч", "6": "б"}
 # A digit stands for a letter only when it is not part of a number.
 _LONE_DIGIT = re.compile(r"(?<!\d)[0346](?!\d)")
@@ -159,6 +161,9 @@ class Word:
     # matched as a word of its own, but not part of the text's sequence of words.
     alternative: bool = False
     plain: tuple[str, ...] = ()
+    # Capitalised inside a sentence with a surname's ending (Мудаков, Хохлов): the lemma
+    # the dictionary gives such a spelling (мудак, хохол) is not taken for it.
+    surname: bool = False
 
     @property
     def masked(self) -> bool:
@@ -199,6 +204,8 @@ def _plain_spellings(word: str) -> list[str]:
     if _CYRILLIC.search(word):
         digits_as_letters = _LONE_DIGIT.sub(lambda m: _DIGIT_TO_CYRILLIC[m.group()], word)
         forms = [digits_as_letters.translate(_to_cyrillic())]
+        if "u" in word or "ս" in word:
+            forms.append(digits_as_letters.translate(_SECOND_READING).translate(_to_cyrillic()))
         if _LATIN.search(word):
             forms.append(word.translate(_to_latin()))
         return forms
@@ -232,11 +239,21 @@ def _runs(chars: list[tuple[str, int]]) -> list[tuple[list[tuple[str, int]], str
             elif gap:
                 gap = ""
             current.append((char, index))
-        elif char in _MASK_CHARS and current and not gap:
+        elif char in _MASK_CHARS and (not gap or not masks):
+            # Inside a word or at its end (бл*) a mask; after a gap, one that starts a word.
+            if gap:
+                if current:
+                    runs.append((current, gap))
+                current, gap = [], ""
             masks.append((char, index))
         else:
+            if masks and current and not gap:
+                current.append((MASK, masks[0][1]))
+                masks = []
             gap += "".join(mask for mask, _index in masks) + char
             masks = []
+    if masks and current and not gap:
+        current.append((MASK, masks[0][1]))
     if current:
         runs.append((current, gap))
     return runs
@@ -250,8 +267,31 @@ def _word(chars: list[tuple[str, int]], alternative: bool = False) -> Word:
     return Word(spellings(spelled), chars[0][1], chars[-1][1] + 1, alternative, plain)
 
 
+_SURNAME_ENDING = re.compile(r"(?:ов|ев|ин|ын)$")
+_SENTENCE_END = frozenset(".!?\n")
+
+
+def _looks_like_surname(text: str, word: Word) -> bool:
+    original = text[word.start : word.end]
+    if not (original[:1].isupper() and original[1:].islower()):
+        return False
+    before = text[: word.start].rstrip(' \t"«„“(')
+    return (
+        bool(before)
+        and before[-1] not in _SENTENCE_END
+        and bool(_SURNAME_ENDING.search(word.plain[0]))
+    )
+
+
 def words(text: str) -> list[Word]:
     """The words of ``text`` in order, spelled-out ones (``д.у.р.а.к``) joined into one."""
+    return [
+        replace(word, surname=True) if _looks_like_surname(text, word) else word
+        for word in _words(text)
+    ]
+
+
+def _words(text: str) -> list[Word]:
     runs = _runs(fold_chars(text))
     out: list[Word] = []
     i = 0
@@ -275,8 +315,11 @@ def words(text: str) -> list[Word]:
             continue
         letters = [run[0] for run, _gap in runs[i : j + 1]]
         out.append(_word(letters))
-        for skip in range(1, min(_MAX_SKIPPED, len(letters) - _MIN_SPELLED) + 1):
-            out.append(_word(letters[skip:], alternative=True))
+        # The run may have swallowed a one-letter word at either end ("с у к и в").
+        for skip in range(_MAX_SKIPPED + 1):
+            for trim in range(_MAX_SKIPPED + 1):
+                if (skip or trim) and len(letters) - skip - trim >= _MIN_SPELLED:
+                    out.append(_word(letters[skip : len(letters) - trim], alternative=True))
         i = j + 1
     return out
 
@@ -416,13 +459,13 @@ class _Part:
         if self.glob is None:
             if self.canonical in word.forms or self.plain in word.plain:
                 return "form"
-            if self.plain in found.lemmas:
+            if self.plain in found.lemmas and not word.surname:
                 return "lemma" if found.known else "guessed"
             return None
         # A stem written for a slur does not take a proper name the dictionary knows, and a
         # root anywhere in a word (*ахуе*) only words it does not know: стр-ахуе-т is a
         # form of страховать, not a disguise.
-        if found.name or (found.known and self.canonical.startswith("*")):
+        if found.name or word.surname or (found.known and self.canonical.startswith("*")):
             return None
         if any(self.glob.match(form) for form in word.forms):
             return "pattern"
@@ -472,6 +515,10 @@ class WordList:
         """How (see Hit) and by which entry one single-word entry matches ``word``."""
         if word.masked:
             entry = self._masked(word) if self._exact else None
+            if entry is None:
+                # A pattern takes a masked word with each mask as one hidden letter.
+                globs = (part.glob for part in self._singles if part.glob is not None)
+                entry = next((g.pattern for g in globs if g.match(word.forms[0])), None)
             return ("masked", entry) if entry else None
         found = analysis(word)
         guessed = None
