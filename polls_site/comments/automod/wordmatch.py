@@ -334,9 +334,14 @@ def fingerprint(text: str) -> str:
     return " ".join(word.forms[0] for word in words(text) if not word.alternative)
 
 
+MAX_ANALYSED_LENGTH = 40
+
+
 def analysis(word: Word) -> Analysis:
     """The dictionary's view of a word: the first of its spellings it knows, else a guess."""
-    if word.masked:
+    # The analyser's guesser costs more than linear on a very long word, and no Russian
+    # word is that long: such a "word" is left to the patterns.
+    if word.masked or len(word.forms[0]) > MAX_ANALYSED_LENGTH:
         return Analysis(frozenset(), known=False, name=False)
     candidates = dict.fromkeys(word.plain + word.forms)
     for spelling in candidates:
