@@ -200,14 +200,40 @@ def test_parse_setting_refuses_bad_values(name: str, value: str) -> None:
         parse_setting(name, value)
 
 
-def test_the_defaults_file_compiles_and_its_exceptions_matter() -> None:
+def test_the_defaults_file_compiles_and_needs_no_exceptions() -> None:
     words = default_words()
-    assert len(words["banned"]) > 50 and len(words["suspect"]) > 30 and words["allowed"]
+    # Lemmas and anchored patterns need no exceptions for everyday words and names.
+    assert len(words["banned"]) > 50 and len(words["suspect"]) > 30 and words["allowed"] == []
     shipped = Rules.build()
-    without_exceptions = Rules.build({**words, "allowed": []})
     for text in ("Педикюр", "Уродился урожай", "Застрахуете машину?", "Ебонитовая палочка"):
         assert evaluate(text, shipped).outcome == APPROVE
-        assert evaluate(text, without_exceptions).outcome != APPROVE
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        ("Да пошли вы все нах*й со своим ЕАЭС", REVIEW),
+        ("х*й", REVIEW),
+        ("п*здец", REVIEW),
+        ("бл*ть", REVIEW),
+        ("с*ка", REVIEW),
+        ("нах@й", REVIEW),
+        ("χуй", REJECT),
+        ("Виталий Чуркин много лет был постпредом", APPROVE),
+        ("Москаленко заявил", APPROVE),
+        ("Команда из Херсона, курс рубля, смартфоны Хуавэй, жидкость для стекол", APPROVE),
+        ("чурка дров", REVIEW),  # also a slur: a moderator decides
+        ("Застрахуй машину", APPROVE),
+    ],
+)
+def test_the_issues_examples(text: str, outcome: str) -> None:
+    assert evaluate(text, Rules.build()).outcome == outcome
+
+
+def test_a_guessed_lemma_alone_does_not_reject() -> None:
+    rules = Rules.build({"banned": ["шмурдяк"]})
+    verdict = evaluate("шмурдяками", rules)  # not in the dictionary: the lemma is a guess
+    assert verdict.outcome == REVIEW and rule_names(verdict) == ["guessed_word"]
 
 
 REASONS = [

@@ -132,11 +132,22 @@ def _fragments(text: str, spans: list[list[int]]) -> str:
 
 def _word_rules(text: str, text_words: list[Word], rules: Rules) -> list[dict]:
     found = []
-    for rule, wordlist in (("banned_word", rules.banned), ("suspect_word", rules.suspect)):
-        spans = wordlist.find(text_words, allowed=rules.allowed)
-        if spans:
-            score = rules.settings[f"{rule}_score"]
-            found.append(_reason(rule, score, _fragments(text, spans), spans))
+    banned = rules.banned.hits(text_words, allowed=rules.allowed)
+    suspect = rules.suspect.hits(text_words, allowed=rules.allowed)
+    # A banned word the analyser only guessed, or one behind a mask, may be innocent
+    # (a surname it does not know, "х*р" may be "хор"): it goes to a moderator, at the
+    # suspect score, instead of rejecting on its own.
+    by_rule = {
+        "banned_word": [h for h in banned if h.certain],
+        "masked_word": [h for h in banned if h.how == "masked"],
+        "guessed_word": [h for h in banned if h.how == "guessed"],
+        "suspect_word": suspect,
+    }
+    for rule, hits in by_rule.items():
+        if hits:
+            spans = [[hit.start, hit.end] for hit in hits]
+            setting = "banned_word_score" if rule == "banned_word" else "suspect_word_score"
+            found.append(_reason(rule, rules.settings[setting], _fragments(text, spans), spans))
     return found
 
 
@@ -215,6 +226,10 @@ def describe_reason(reason: Mapping[str, Any]) -> str:
         return _("Banned words: %(words)s", words=detail)
     if rule == "suspect_word":
         return _("Suspect words: %(words)s", words=detail)
+    if rule == "masked_word":
+        return _("Masked banned words: %(words)s", words=detail)
+    if rule == "guessed_word":
+        return _("Words the dictionary does not know, like banned ones: %(words)s", words=detail)
     if rule == "links":
         return _("Too many links: %(count)s", count=detail)
     if rule == "caps":
