@@ -26,6 +26,7 @@ from .core.security_headers import init_security_headers
 from .core.session import LazySessionInterface, csrf
 from .models.migrations import init_migrations
 from .widget.theme import init_theme
+from .widget.voters import init_voters
 
 
 def web_folder(name: str) -> str:
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     init_i18n(app)
     init_theme(app)
+    init_voters(app)
     init_errors(app)
     init_request_guard(app)
     init_metrics(app)

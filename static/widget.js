@@ -7,6 +7,12 @@
  * 2. After an htmx swap the reader caused, copies the new notices into the live
  *    region (a screen reader hears "Ваш голос учтён") and, when the swap took the
  *    focus away (the clicked button is gone), puts it on the new content's heading.
+ * 3. Keeps the reader's identity in the frame's own storage, which browsers partition
+ *    per portal and keep where they drop third-party cookies (docs/identity.md): sends
+ *    it with every htmx request (X-Voter-Id; "new" asks the server for one on the next
+ *    POST), stores what the server hands back, remembers where the reader voted or
+ *    commented and what they chose, marks their choice in the shared results, and
+ *    swaps in their own screen when the page was the one every new reader shares.
  */
 (function () {
   "use strict";
@@ -48,6 +54,142 @@
     window.addEventListener("load", postHeight);
     postHeight();
   }
+
+  var VOTER_KEY = "polls-site:voter";
+  var SEEN_KEY = "polls-site:seen";
+  var SEEN_MAX = 300;
+  var HEADER = "X-Voter-Id";
+
+  function openStorage() {
+    try {
+      var storage = window.localStorage;
+      storage.setItem("polls-site:probe", "1");
+      storage.removeItem("polls-site:probe");
+      return storage;
+    } catch (e) {
+      return null; // blocked, or no room: the server falls back to what it can see
+    }
+  }
+
+  var store = openStorage();
+
+  function readSeen() {
+    try {
+      return JSON.parse(store.getItem(SEEN_KEY)) || {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function writeSeen(seen) {
+    var keys = Object.keys(seen);
+    // Oldest first (insertion order): a reader of years keeps the recent ones.
+    for (var i = 0; i < keys.length - SEEN_MAX; i++) delete seen[keys[i]];
+    try {
+      store.setItem(SEEN_KEY, JSON.stringify(seen));
+    } catch (e) { /* full: the server still knows */ }
+  }
+
+  function pollScope(poll) {
+    return "poll:" + poll.getAttribute("data-poll-id");
+  }
+
+  function markOwnChoice() {
+    var poll = document.getElementById("poll");
+    if (!store || !poll) return;
+    var own = readSeen()[pollScope(poll)];
+    if (!own || !own.length) return;
+    var rows = poll.querySelectorAll(".result[data-option-id]");
+    for (var i = 0; i < rows.length; i++) {
+      var row = rows[i];
+      if (own.indexOf(row.getAttribute("data-option-id")) === -1 || row.classList.contains("own")) {
+        continue;
+      }
+      row.classList.add("own");
+      var label = document.createElement("span");
+      label.className = "own-label";
+      label.textContent = poll.getAttribute("data-own-label");
+      row.appendChild(label);
+    }
+  }
+
+  function rememberReader() {
+    if (!store) return;
+    var seen = readSeen();
+    var before = JSON.stringify(seen);
+    var poll = document.querySelector("#poll[data-voted]");
+    if (poll) {
+      var marked = poll.querySelectorAll(".result.own");
+      var choice = Array.prototype.map.call(marked, function (row) {
+        return row.getAttribute("data-option-id");
+      });
+      // Hidden results mark nothing: keep the choice known from before, if any.
+      if (choice.length || !seen[pollScope(poll)]) seen[pollScope(poll)] = choice;
+    }
+    var comments = document.getElementById("comments");
+    var own = document.querySelector("#own-comments .comment");
+    if (comments && own) seen["thread:" + comments.getAttribute("data-thread-key")] = 1;
+    if (JSON.stringify(seen) !== before) writeSeen(seen);
+  }
+
+  function showReadersOwnScreen() {
+    // The page is the one every new reader gets; if this reader voted or commented
+    // here, fetch their own and swap in what differs.
+    var id = store && store.getItem(VOTER_KEY);
+    if (!id || document.body.getAttribute("data-reader") !== "anonymous") return;
+    var seen = readSeen();
+    var parts = [];
+    var poll = document.getElementById("poll");
+    if (poll && seen[pollScope(poll)]) parts.push("poll");
+    var comments = document.getElementById("comments");
+    if (comments && seen["thread:" + comments.getAttribute("data-thread-key")]) {
+      parts.push("own-comments");
+    }
+    if (!parts.length || !window.fetch) return;
+    var headers = {};
+    headers[HEADER] = id;
+    fetch(location.href, { headers: headers, credentials: "same-origin" })
+      .then(function (reply) { return reply.ok ? reply.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        parts.forEach(function (partId) {
+          var next = fresh.getElementById(partId);
+          var current = document.getElementById(partId);
+          if (!next || !current) return;
+          current.replaceWith(next);
+          if (window.htmx) window.htmx.process(next);
+        });
+        document.body.setAttribute("data-reader", "known");
+        markOwnChoice();
+        rememberReader();
+      })
+      .catch(function () { /* the shared page stays: still usable */ });
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!store) return;
+    event.detail.headers[HEADER] = store.getItem(VOTER_KEY) || "new";
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    var id = xhr && xhr.getResponseHeader(HEADER);
+    if (id && store) {
+      try {
+        store.setItem(VOTER_KEY, id);
+      } catch (e) { /* full */ }
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    markOwnChoice();
+    rememberReader();
+  });
+
+  markOwnChoice();
+  rememberReader();
+  showReadersOwnScreen();
 
   document.addEventListener("htmx:afterSwap", function (event) {
     // Only what the reader did: polling swaps (no trusted triggering event) must neither

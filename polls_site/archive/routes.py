@@ -8,7 +8,7 @@ from markupsafe import Markup
 from ..core.converters import parse_count
 from ..polls.screens import screen_for, thank_after_redirect
 from ..polls.service import get_public_poll, results_public
-from ..widget.voters import current_voter, ensure_voter_cookie
+from ..widget.voters import current_voter, reader_is_known
 from .cache import archive_html
 from .listing import archive_page, method_card
 
@@ -43,7 +43,8 @@ def show(poll_id: int) -> Response:
         return render_template("archive/_about.html", poll=poll, card=card)
 
     about = Markup(archive_html(f"poll:{poll_id}", render_about))
-    screen = screen_for(poll, current_voter())
+    known = reader_is_known() or bool(request.args.get("done"))
+    screen = screen_for(poll, current_voter(), look_up_own=known)
     thank_after_redirect(screen)
     page = render_template(
         "archive/show.html", poll=poll, about=about, screen=screen, back="archive"
@@ -51,5 +52,4 @@ def show(poll_id: int) -> Response:
     response = Response(page)
     response.headers["Vary"] = "HX-Request, Cookie"
     response.headers["Cache-Control"] = "private, no-store"
-    ensure_voter_cookie(response)
     return response

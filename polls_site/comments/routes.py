@@ -23,7 +23,7 @@ from ..core.metrics import count_comment
 from ..core.session import csrf
 from ..models import Comment, CommentStatus
 from ..widget.notices import Notice, busy_refusal, foreign_post_refusal, retry_minutes
-from ..widget.voters import current_voter, widget_post_allowed
+from ..widget.voters import current_voter, issue_identity, reader_is_known, widget_post_allowed
 from .access import existing_thread, reply_target, thread_for_reading
 from .dates import comment_date
 from .forms import CommentForm, EditForm
@@ -77,7 +77,8 @@ def show(thread_key: str) -> Response:
     if is_htmx():
         return widget_response(comment_list(thread, sort, offset, fragment=offset > 0))
     posted, reply = request.args.get("posted"), request.args.get("reply")
-    if not posted and not reply and not may_have_own(thread.id, current_voter().key):
+    known = reader_is_known() and may_have_own(thread.id, current_voter().key)
+    if not posted and not reply and not known:
         return shared_page(thread, sort, offset)
     notices = []
     if posted:
@@ -102,7 +103,7 @@ def reply_form(thread_key: str) -> Response:
 def post(thread_key: str) -> Response:
     """Store a reader's comment for moderation; every refusal says why, with its own status."""
     thread = existing_thread(thread_key)
-    voter = current_voter()
+    voter = current_voter(mint=True)
     form = CommentForm()
     reply_to = reply_target(thread, form.parent.data) if form.parent.data else None
 
@@ -137,12 +138,15 @@ def post(thread_key: str) -> Response:
         return busy
     count_comment("accepted")
     if not is_htmx():
-        return redirect(
+        response = redirect(
             url_for(".show", thread_key=thread.key, posted=1, _anchor="own-comments"), code=303
         )
-    kept = CommentForm(formdata=None, data={"name": form.name.data})
-    notices = [Notice("success", _("Thank you! Your comment will appear after moderation."))]
-    return render_form(_screen(thread, kept, notices=notices), with_own=True)
+    else:
+        kept = CommentForm(formdata=None, data={"name": form.name.data})
+        notices = [Notice("success", _("Thank you! Your comment will appear after moderation."))]
+        response = render_form(_screen(thread, kept, notices=notices), with_own=True)
+    issue_identity(response)
+    return response
 
 
 def _unchanged() -> Response:
@@ -214,11 +218,13 @@ def like(thread_key: str, comment_id: int) -> Response:
         )
         response.headers["Retry-After"] = str(admission.retry_after)
         return response
-    counted, likes = add_like(comment.id, current_voter().key, thread)
+    counted, likes = add_like(comment.id, current_voter(mint=True).key, thread)
     if not is_htmx():
-        return redirect(
+        response = redirect(
             url_for(".show", thread_key=thread.key, _anchor=f"comment-{comment.id}"), code=303
         )
+        issue_identity(response)
+        return response
     body = render_template(
         "comments/_like.html",
         thread=thread,
@@ -227,7 +233,9 @@ def like(thread_key: str, comment_id: int) -> Response:
         liked=True,
         token=token,
     )
-    return widget_response(body, 200 if counted else 409)
+    response = widget_response(body, 200 if counted else 409)
+    issue_identity(response)
+    return response
 
 
 def _own_or_refuse(thread: ThreadInfo, comment_id: int) -> Comment:

@@ -17,7 +17,7 @@ from ..core.redis import rkey
 from ..models import utcnow
 from ..widget.html import cached_html, variant
 from ..widget.notices import Notice
-from ..widget.voters import ensure_voter_cookie, make_form_token
+from ..widget.voters import VOTER_HEADER, make_form_token
 from .dates import local_day
 from .forms import CommentForm
 from .service import OwnComment
@@ -93,11 +93,10 @@ def comment_list(thread: ThreadInfo, sort: str, offset: int, *, fragment: bool) 
 
 
 def widget_response(body: str, status: int = 200) -> Response:
-    """A per-reader widget response: never shared by caches, gives new readers a cookie."""
+    """A per-reader widget response: never shared by caches."""
     response = Response(body, status=status)
-    response.headers["Vary"] = "HX-Request, Cookie"
+    response.headers["Vary"] = f"HX-Request, Cookie, {VOTER_HEADER}"
     response.headers["Cache-Control"] = "private, no-store"
-    ensure_voter_cookie(response)
     return response
 
 

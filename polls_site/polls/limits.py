@@ -17,8 +17,10 @@ log = logging.getLogger(__name__)
 # Fixed windows. The address windows count every attempt (duplicates too, so
 # hammering one poll is limited as well). The network window counts only new
 # ballots: otherwise one address hammering a poll would use up its neighbours'
-# allowance. The dedupe key is only taken when every window allows the attempt,
-# so a refused burst does not burn the reader's one vote.
+# allowance. A reader who has voted is told so before the network window is asked
+# (a full network must not answer "too many votes" to someone who only came back).
+# The dedupe key is only taken when every window allows the attempt, so a refused
+# burst does not burn the reader's one vote.
 _ADMIT_VOTE = """
 local per_poll = redis.call('INCR', KEYS[1])
 if per_poll == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
@@ -26,6 +28,7 @@ local per_ip = redis.call('INCR', KEYS[2])
 if per_ip == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
 if per_poll > tonumber(ARGV[1]) then return {'limited', redis.call('TTL', KEYS[1])} end
 if per_ip > tonumber(ARGV[3]) then return {'limited', redis.call('TTL', KEYS[2])} end
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'duplicate', 0} end
 if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[6]) then
   return {'limited', redis.call('TTL', KEYS[4])}
 end

@@ -11,7 +11,13 @@ from ..core.session import csrf
 from ..models import ResultsVisibility, utcnow
 from ..widget.html import cached_html, variant
 from ..widget.notices import Notice, busy_refusal, foreign_post_refusal
-from ..widget.voters import current_voter, ensure_voter_cookie, form_token_age
+from ..widget.voters import (
+    VOTER_HEADER,
+    current_voter,
+    form_token_age,
+    issue_identity,
+    reader_is_known,
+)
 from .cache import page_key
 from .forms import VoteForm
 from .screens import PollScreen, screen_for, thank_after_redirect
@@ -28,6 +34,15 @@ bp = Blueprint("polls", __name__, url_prefix="/w/poll")
 # Widget POSTs carry a signed per-render token instead of the session-based one:
 # inside a cross-site iframe the session cookie may never arrive.
 csrf.exempt(bp)
+
+
+def fingerprint_notice() -> str:
+    """What a reader recognised only by network and browser is told, strength included."""
+    return _(
+        "Your browser keeps neither cookies nor site data for this widget, so a repeated "
+        "vote is recognised by your network and browser: someone on the same network "
+        "with the same browser may be told that they have already voted."
+    )
 
 
 def _cache_seconds() -> int:
@@ -49,9 +64,8 @@ def _respond(screen: PollScreen, status: int = 200) -> Response:
     else:
         body = render()
     response = Response(body, status=status)
-    response.headers["Vary"] = "HX-Request, Cookie"
+    response.headers["Vary"] = f"HX-Request, Cookie, {VOTER_HEADER}"
     response.headers["Cache-Control"] = "private, no-store"
-    ensure_voter_cookie(response)
     return response
 
 
@@ -59,7 +73,13 @@ def _respond(screen: PollScreen, status: int = 200) -> Response:
 def show(poll_id: int) -> Response:
     """The widget page: the vote form, or the results for a reader who has voted."""
     poll = get_public_poll(poll_id)
-    screen = screen_for(poll, current_voter(), want_results=request.args.get("view") == "results")
+    screen = screen_for(
+        poll,
+        current_voter(),
+        want_results=request.args.get("view") == "results",
+        # After a vote without script (?done): this reader's own page, even by fingerprint.
+        look_up_own=reader_is_known() or bool(request.args.get("done")),
+    )
     thank_after_redirect(screen)
     return _respond(screen)
 
@@ -68,7 +88,9 @@ def show(poll_id: int) -> Response:
 def vote(poll_id: int) -> Response:
     """Record the reader's vote; every refusal says why, with its own status code."""
     poll = get_public_poll(poll_id)
-    voter = current_voter()
+    # A reader whose script can keep an identity but has none gets one now (not on GET:
+    # the form a new reader sees is the same for everyone).
+    voter = current_voter(mint=True)
     form = VoteForm(poll)
     selected = tuple(o for o in (form.option.data or []) if isinstance(o, int))
 
@@ -92,7 +114,9 @@ def vote(poll_id: int) -> Response:
     read_seconds = form_token_age(form.token.data, "vote", poll.id)
     outcome = cast_vote(poll, voter, form.option.data, utcnow(), read_seconds=read_seconds)
     if outcome.kind == "duplicate":
-        return refuse(409, "duplicate", _("You have already voted in this poll."))
+        response = refuse(409, "duplicate", _("You have already voted in this poll."))
+        issue_identity(response)
+        return response
     busy = busy_refusal(outcome.kind, outcome.retry_after, refuse, "poll")
     if busy is not None:
         return busy
@@ -101,22 +125,18 @@ def vote(poll_id: int) -> Response:
     if not is_htmx():
         # Back to the page the form was on: the widget, or the poll's archive page.
         page = "archive.show" if request.form.get("back") == "archive" else ".show"
-        return redirect(url_for(page, poll_id=poll.id, done=1), code=303)
+        response = redirect(url_for(page, poll_id=poll.id, done=1), code=303)
+        issue_identity(response)
+        return response
     notices = [Notice("success", _("Thank you! Your vote has been counted."))]
-    if not voter.has_cookie:
-        notices.append(
-            Notice(
-                "info",
-                _(
-                    "Your browser keeps no cookies for this widget, so we recognise "
-                    "a repeated vote by your network and browser instead."
-                ),
-            )
-        )
+    if voter.by_fingerprint:
+        notices.append(Notice("info", fingerprint_notice()))
     screen = screen_for(
         poll, voter, own=(outcome.ballot_id, outcome.chosen), notices=tuple(notices)
     )
-    return _respond(screen)
+    response = _respond(screen)
+    issue_identity(response)
+    return response
 
 
 @bp.get("/<int:poll_id>/results")
@@ -130,7 +150,8 @@ def results(poll_id: int) -> Response:
         return response
     poll = get_public_poll(poll_id)
     if not is_htmx():
-        return _respond(screen_for(poll, current_voter(), want_results=True))
+        screen = screen_for(poll, current_voter(), want_results=True, look_up_own=reader_is_known())
+        return _respond(screen)
     if results_public(poll):
 
         def render() -> str:
@@ -145,11 +166,13 @@ def results(poll_id: int) -> Response:
         response = Response(body)
         response.headers["Cache-Control"] = "public, max-age=2"
     else:
-        own = own_ballot(poll.id, current_voter())
+        own = own_ballot(poll.id, current_voter()) if reader_is_known() else None
         if own is None or poll.results_visibility != ResultsVisibility.AFTER_VOTE:
             return Response(render_template("polls/_hidden.html", poll=poll), status=403)
         response = Response(
-            render_template("polls/_results.html", results=results_view(poll, own), poll=poll)
+            render_template(
+                "polls/_results.html", results=results_view(poll, own), poll=poll, own_choice=own[1]
+            )
         )
         response.headers["Cache-Control"] = "private, no-store"
     response.headers["Vary"] = "HX-Request"

@@ -24,6 +24,9 @@ class PollScreen:
     notices: tuple[Notice, ...] = ()
     can_show_results: bool = False
     can_vote: bool = False
+    # The reader's own ballot: they voted, and for what (marked in the results).
+    voted: bool = False
+    own_choice: tuple[int, ...] = ()
 
     @property
     def token(self) -> str:
@@ -39,10 +42,16 @@ def screen_for(
     own: tuple[int, list[int]] | None = None,
     notices: tuple[Notice, ...] = (),
     selected: tuple[int, ...] = (),
+    look_up_own: bool = True,
 ) -> PollScreen:
-    """What ``voter`` sees of ``poll``: the form, the results, or why neither."""
+    """What ``voter`` sees of ``poll``: the form, the results, or why neither.
+
+    ``look_up_own=False``: the page a reader who names no identity gets, the same for
+    everyone (a cookie-less reader who voted is recognised when they vote again, and by
+    their stored identity where the script keeps one).
+    """
     state = poll.voting_state()
-    if own is None:
+    if own is None and look_up_own:
         own = own_ballot(poll.id, voter)
     screen = PollScreen(poll=poll, mode="form", notices=notices, selected=selected)
     if state == "not_open_yet":
@@ -56,6 +65,8 @@ def screen_for(
         elif state == "closed":
             screen.mode = "hidden"
     screen.can_vote = state == "open" and own is None
+    if own is not None:
+        screen.voted, screen.own_choice = True, tuple(own[1])
     if screen.mode == "form":
         screen.can_show_results = results_public(poll)
     if own is not None and not notices:

@@ -1,9 +1,24 @@
-"""Who is reading: the signed voter cookie, its no-cookie fallback, the widget form tokens.
+"""Who is reading: the reader's identity, kept where the browser lets us, and the widget
+form tokens.
 
-Inside a cross-site iframe the browser may keep no cookie at all (Safari), so
-nothing here depends on the session: the voter cookie is a bonus, the CSRF
-token is signed into the page, and the fallback identity is a keyed hash of the
-network prefix and the browser.
+Inside a cross-site iframe the browser may keep no cookie at all (Safari; Chrome
+with third-party cookies blocked, or over plain HTTP), so the identity has layers,
+strongest first (docs/identity.md says what each costs a reader):
+
+1. the voter cookie ``pv``: first-party where the widgets are served from the portal's
+   own site (the recommended setup), partitioned (CHIPS) over HTTPS otherwise;
+2. the same signed value kept by widget.js in the iframe's own storage (partitioned per
+   top-level site, so it survives where third-party cookies do not) and sent back in
+   the ``X-Voter-Id`` header;
+3. only with neither (no cookie and no script storage): a keyed hash of the network
+   prefix and the browser, which a whole carrier NAT of one phone model can share.
+
+The value is the signed voter key itself (``c:<random id>``, or ``f:<fingerprint>`` for
+a reader first seen without either), so a reader first recognised by fingerprint who
+turns out to keep cookies stays the same voter. Nothing is minted on a GET: the form a
+new reader sees is the same for everyone (an edge may cache it); the identity is made on
+the reader's first POST, and only when the script says it can keep it
+(``X-Voter-Id: new``).
 """
 
 from __future__ import annotations
@@ -13,7 +28,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 
 from ..core.clients import client_ip, keyed_hash, network_prefix
@@ -21,41 +36,59 @@ from ..core.keys import signing_keys
 
 VOTER_COOKIE = "pv"
 VOTER_COOKIE_MAX_AGE = 365 * 24 * 3600
+# Request: the stored signed key, or "new" when the script can keep one but has none.
+# Response: the signed key for the script to store.
+VOTER_HEADER = "X-Voter-Id"
+NEW_VOTER = "new"
+_MAX_SIGNED = 200  # a signed key is ~70 characters; anything longer is not ours
+
+COOKIE, STORAGE, MINTED, FINGERPRINT = "cookie", "storage", "minted", "fingerprint"
 
 
 @dataclass(frozen=True)
 class Voter:
     """A reader as far as dedupe is concerned."""
 
-    key: str  # stored on the ballot: "c:<cookie id>" or "f:<fingerprint hash>"
-    has_cookie: bool
+    key: str  # stored on the ballot: "c:<random id>" or "f:<fingerprint hash>"
+    source: str  # COOKIE, STORAGE, MINTED (this request) or FINGERPRINT
+
+    @property
+    def has_cookie(self) -> bool:
+        """True when the browser sent the voter cookie with this request."""
+        return self.source == COOKIE
+
+    @property
+    def by_fingerprint(self) -> bool:
+        """True when nothing of the browser's own said who this is (the last resort)."""
+        return self.source == FINGERPRINT
 
 
 def _signer() -> Signer:
     return Signer(signing_keys(), salt="voter-cookie")
 
 
-def cookie_voter_id() -> str | None:
-    """The voter id from a validly signed cookie, or None (checked once per request)."""
-    if "voter_id" not in g:
-        g.voter_id = _unsign_voter_cookie(request.cookies.get(VOTER_COOKIE))
-    return g.voter_id
+def unsign_voter(raw: str | None) -> str | None:
+    """The voter key a signed value (cookie or stored) carries, or None if it is not ours.
 
-
-def _unsign_voter_cookie(raw: str | None) -> str | None:
-    if not raw:
+    Cookies of earlier releases carry the bare random id: that is the key ``c:<id>``.
+    """
+    if not raw or len(raw) > _MAX_SIGNED:
         return None
     try:
-        return _signer().unsign(raw).decode()
-    except BadSignature:
+        value = _signer().unsign(raw).decode()
+    except (BadSignature, UnicodeDecodeError):
         return None
+    if value.startswith(("c:", "f:")):
+        return value
+    return f"c:{value}"
 
 
-def current_voter() -> Voter:
-    """The reader behind this request: their cookie, or the fingerprint fallback."""
-    voter_id = cookie_voter_id()
-    if voter_id:
-        return Voter(key=f"c:{voter_id}", has_cookie=True)
+def sign_voter(key: str) -> str:
+    """The signed value of voter ``key``, for the cookie and the script's storage."""
+    return _signer().sign(key).decode()
+
+
+def _fingerprint_key() -> str:
     browser = "|".join(
         (
             network_prefix(client_ip()),
@@ -63,19 +96,64 @@ def current_voter() -> Voter:
             request.headers.get("Accept-Language", ""),
         )
     )
-    return Voter(key=f"f:{keyed_hash('fingerprint', browser)}", has_cookie=False)
+    return f"f:{keyed_hash('fingerprint', browser)}"
 
 
-def ensure_voter_cookie(response: Response) -> None:
-    """Give a reader without a voter cookie a new one (the browser may refuse it)."""
-    if cookie_voter_id() is not None:
+def _resolve_voter(mint: bool) -> Voter:
+    key = unsign_voter(request.cookies.get(VOTER_COOKIE))
+    if key:
+        return Voter(key, COOKIE)
+    stored = request.headers.get(VOTER_HEADER, "")
+    key = unsign_voter(stored)
+    if key:
+        return Voter(key, STORAGE)
+    if mint and stored == NEW_VOTER:
+        return Voter(f"c:{secrets.token_urlsafe(16)}", MINTED)
+    return Voter(_fingerprint_key(), FINGERPRINT)
+
+
+def current_voter(mint: bool = False) -> Voter:
+    """The reader behind this request (resolved once per request).
+
+    ``mint`` (a POST that records something for the reader): a reader whose script can
+    keep an identity but has none gets a new one, handed back by ``issue_identity``.
+    """
+    voter = g.get("voter")
+    if voter is None or (mint and voter.by_fingerprint):
+        voter = g.voter = _resolve_voter(mint)
+    return voter
+
+
+def reader_is_known() -> bool:
+    """True when this request names its reader (cookie or stored id): its page is theirs,
+    not the one every new reader shares."""
+    return current_voter().source in {COOKIE, STORAGE}
+
+
+def init_voters(app: Flask) -> None:
+    """Let widget templates tell the script whether the page names its reader."""
+    app.add_template_global(reader_is_known)
+
+
+def issue_identity(response: Response) -> None:
+    """After a POST that recorded something for the reader: keep their identity in the
+    cookie (the browser may refuse it) and hand it to the script for its storage.
+
+    A reader known only by fingerprint who sent no script header gets the cookie too:
+    it carries the fingerprint key, so the same voter is recognised should the network
+    or the browser's version change.
+    """
+    voter = current_voter()
+    signed = sign_voter(voter.key)
+    response.headers[VOTER_HEADER] = signed
+    response.vary.add("Cookie")
+    if voter.has_cookie:
         return
-    value = _signer().sign(secrets.token_urlsafe(16)).decode()
     if request.is_secure:
         # Third-party context: only a partitioned cookie survives in Chrome.
         response.set_cookie(
             VOTER_COOKIE,
-            value,
+            signed,
             max_age=VOTER_COOKIE_MAX_AGE,
             httponly=True,
             secure=True,
@@ -84,7 +162,7 @@ def ensure_voter_cookie(response: Response) -> None:
         )
     else:
         response.set_cookie(
-            VOTER_COOKIE, value, max_age=VOTER_COOKIE_MAX_AGE, httponly=True, samesite="Lax"
+            VOTER_COOKIE, signed, max_age=VOTER_COOKIE_MAX_AGE, httponly=True, samesite="Lax"
         )
 
 

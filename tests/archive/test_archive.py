@@ -92,10 +92,12 @@ def test_a_vote_without_javascript_returns_to_the_archive_page(app, client, poll
     assert voted.headers["Location"] == f"/polls/{poll_id}?done=1"
     after = client.get(voted.headers["Location"]).get_data(as_text=True)
     assert "Спасибо! Ваш голос учтён." in after and "Как проводился опрос" not in after
-    # Any other value of the field leads to the widget, never elsewhere.
+    # Any other value of the field leads to the widget, never elsewhere. (Another browser:
+    # without script or cookie, the first one is known by its network and browser.)
     reply = app.test_client().post(
         f"/w/poll/{poll_id}/vote",
         data={"token": token, "option": str(option), "back": "https://evil.example/"},
+        headers={"User-Agent": "another browser"},
     )
     assert reply.headers["Location"] == f"/w/poll/{poll_id}?done=1"
 

@@ -16,10 +16,11 @@ from polls_site.comments.status import change_status, comment_count_key, thread_
 from polls_site.core.db import db
 from polls_site.core.redis import redis_client
 from polls_site.models import Comment, CommentLike, CommentStatus
+from polls_site.widget.voters import NEW_VOTER, VOTER_HEADER
 from tests.support.comments import PORTAL, Commenting, get_comment
 from tests.support.factories import KEY, make_comment, make_thread
 
-HX = {"HX-Request": "true"}
+HX = {"HX-Request": "true", VOTER_HEADER: NEW_VOTER}  # what widget.js sends
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 

@@ -96,7 +96,7 @@ def test_theme_css_endpoint(client) -> None:
 def test_themed_widget_uses_classes_and_the_accent_stylesheet(client, poll_id: int) -> None:
     page = client.get(f"/w/poll/{poll_id}?theme=dark&accent=%230a6&font=serif")
     html = page.get_data(as_text=True)
-    assert '<body class="widget theme-dark font-serif">' in html
+    assert '<body class="widget theme-dark font-serif"' in html
     assert "/w/theme.css?theme=dark&amp;accent=00aa66" in html
     # The vote form posts back to a themed page: a reader without JavaScript keeps the look.
     assert f"/w/poll/{poll_id}/vote?theme=dark&amp;accent=00aa66&amp;font=serif" in html
@@ -105,7 +105,7 @@ def test_themed_widget_uses_classes_and_the_accent_stylesheet(client, poll_id: i
 
 def test_invalid_theme_renders_the_default_widget(client, poll_id: int) -> None:
     html = client.get(f"/w/poll/{poll_id}?theme=x&accent=javascript:1").get_data(as_text=True)
-    assert '<body class="widget theme-light font-system">' in html
+    assert '<body class="widget theme-light font-system"' in html
     assert "theme.css" not in html
 
 

@@ -15,6 +15,7 @@ from polls_site.core.clients import limit_hash, network_limit_hash
 from polls_site.core.db import db
 from polls_site.models import Ballot
 from polls_site.polls.limits import admit_vote
+from polls_site.widget.voters import NEW_VOTER, VOTER_HEADER
 from tests.support.factories import make_poll, option_ids
 from tests.support.polls import Voting
 
@@ -111,8 +112,11 @@ def test_http_reader_without_cookies_in_a_slash_24_votes_once(app) -> None:
     for last in range(1, 21):
         client = app.test_client(use_cookies=False)
         client.environ_base["REMOTE_ADDR"] = f"198.51.100.{last}"
-        statuses[Voting(client).vote(poll_id, option, token=token).status_code] += 1
-    # Same browser, same /24, no cookie: one fingerprint, so one ballot.
+        no_storage = {VOTER_HEADER: ""}
+        statuses[
+            Voting(client).vote(poll_id, option, token=token, headers=no_storage).status_code
+        ] += 1
+    # Same browser, same /24, no cookie and no script storage: one fingerprint, one ballot.
     assert statuses == {200: 1, 409: 19}
 
 
@@ -130,3 +134,28 @@ def test_http_burst_from_one_ipv6_slash_64_counts_as_one_address(app) -> None:
     with app.app_context():
         hashes = set(db.session.scalars(sa.select(Ballot.ip_hash)))
     assert len(hashes) == per_poll  # each ballot still keeps its own address's hash
+
+
+def test_readers_with_script_storage_behind_one_address_each_vote_once(app) -> None:
+    """A carrier NAT: one address, one browser build, cookies dropped; each profile keeps
+    its own stored identity, so each is one person, and each is refused a second time."""
+    poll_id = make_poll(app)
+    option = option_ids(app, poll_id)[0]
+    token = Voting(app.test_client(use_cookies=False)).token(poll_id)
+    stored = []
+    for _ in range(20):
+        profile = Voting(app.test_client(use_cookies=False))
+        reply = profile.vote(poll_id, option, token=token, headers={VOTER_HEADER: NEW_VOTER})
+        assert reply.status_code == 200
+        stored.append(reply.headers[VOTER_HEADER])  # what widget.js keeps
+    assert len(set(stored)) == 20
+    for kept in stored[:5]:
+        again = Voting(app.test_client(use_cookies=False))
+        assert (
+            again.vote(poll_id, option, token=token, headers={VOTER_HEADER: kept}).status_code
+            == 409
+        )
+        page = again.client.get(f"/w/poll/{poll_id}", headers={VOTER_HEADER: kept})
+        assert "Вы проголосовали в этом опросе." in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Ballot.id))) == 20

@@ -14,6 +14,7 @@ from typing import TypeVar
 import pytest
 import requests
 
+from polls_site.widget.voters import NEW_VOTER, VOTER_HEADER, sign_voter
 from tests.support.factories import make_poll, option_ids
 from tests.support.live import TOKEN_RE, LiveServer, ballot_count
 
@@ -37,10 +38,12 @@ TIMEOUT = 60
 
 @dataclass
 class Reader:
-    """One browser as the server sees it: its own cookie jar and the token it was given."""
+    """One browser as the server sees it: its own cookie jar, the token it was given and
+    the identity its widget script keeps (none yet: it asks for one with its vote)."""
 
     session: requests.Session
     token: str
+    stored: str = NEW_VOTER
 
 
 @pytest.fixture
@@ -51,7 +54,8 @@ def sessions() -> Iterator[ExitStack]:
 
 
 def open_widget(server: LiveServer, poll_id: int, stack: ExitStack) -> Reader:
-    """GET the widget as a new reader: it sets the voter cookie and renders a vote token."""
+    """GET the widget as a new reader: a vote token, and no cookie (the page is the one
+    every new reader shares; the identity comes with the first vote)."""
     session = stack.enter_context(requests.Session())
     # A fresh connection for the vote, as a new browser opens: a kept-alive one may be closed
     # by the server (keep-alive timeout) just as the vote is sent, and a POST is not retried.
@@ -59,7 +63,7 @@ def open_widget(server: LiveServer, poll_id: int, stack: ExitStack) -> Reader:
         server.url(f"/w/poll/{poll_id}"), headers={"Connection": "close"}, timeout=TIMEOUT
     )
     assert response.status_code == 200
-    assert "pv" in session.cookies, "the widget set no voter cookie"
+    assert "pv" not in session.cookies, "the shared form set a cookie"
     match = TOKEN_RE.search(response.text)
     assert match, "the widget rendered no vote form"
     return Reader(session, match.group(1))
@@ -87,7 +91,7 @@ def vote_call(server: LiveServer, poll_id: int, reader: Reader, option: int):
         response = reader.session.post(
             server.url(f"/w/poll/{poll_id}/vote"),
             data={"token": reader.token, "option": str(option)},
-            headers=HTMX,
+            headers={**HTMX, VOTER_HEADER: reader.stored},
             timeout=TIMEOUT,
         )
         return response.status_code, response.text, response.headers.get("Retry-After")
@@ -124,13 +128,12 @@ def test_one_voter_firing_20_votes_at_once_gets_one_ballot(live_factory, session
     poll_id = make_poll(server.app)
     option = option_ids(server.app, poll_id)[1]
     reader = open_widget(server, poll_id, sessions)
-    cookie = reader.session.cookies["pv"]
-    # Twenty connections of the same browser: one cookie, one token.
-    clones = []
-    for _ in range(20):
-        clone = sessions.enter_context(requests.Session())
-        clone.cookies.set("pv", cookie)
-        clones.append(Reader(clone, reader.token))
+    with server.app.app_context():
+        stored = sign_voter("c:one-browser")
+    # Twenty connections of the same browser: one stored identity, one token.
+    clones = [
+        Reader(sessions.enter_context(requests.Session()), reader.token, stored) for _ in range(20)
+    ]
 
     replies = fire_together([vote_call(server, poll_id, c, option) for c in clones])
 

@@ -13,6 +13,7 @@ from polls_site.core.redis import redis_client
 from polls_site.models import Ballot, BallotChoice, PollStatus, ResultsVisibility, utcnow
 from polls_site.polls.cache import forget_poll
 from polls_site.polls.limits import dedupe_key
+from polls_site.widget.voters import VOTER_HEADER
 from tests.support.factories import closed_poll_fields, make_poll, option_ids
 from tests.support.polls import Voting
 
@@ -39,7 +40,8 @@ def test_widget_renders_a_form_that_works_without_javascript(client, poll_id) ->
     assert html.count('type="radio" name="option"') == 3
     assert re.search(r'<input type="hidden" name="token" value="[^"]+">', html)
     assert "Голосовать" in html and "Результаты" in html
-    assert "pv=" in response.headers["Set-Cookie"]
+    # The form every new reader sees is shared: no identity is minted on a GET.
+    assert "Set-Cookie" not in response.headers
     assert "HX-Request" in response.headers["Vary"]
 
 
@@ -306,11 +308,12 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(
         empty_tables(app)
 
 
-def test_reader_without_cookies_votes_once_and_is_told(app, poll_id) -> None:
+def test_reader_without_cookies_or_storage_votes_once_and_is_told(app, poll_id) -> None:
     option = option_ids(app, poll_id)[0]
     token = Voting(app.test_client()).token(poll_id)
 
     def cookieless_vote(user_agent: str):
+        # No cookie kept and no script storage (no X-Voter-Id): the last resort.
         fresh = app.test_client(use_cookies=False)
         return fresh.post(
             f"/w/poll/{poll_id}/vote",
@@ -320,7 +323,9 @@ def test_reader_without_cookies_votes_once_and_is_told(app, poll_id) -> None:
 
     first = cookieless_vote("Safari/17")
     assert first.status_code == 200
-    assert "Ваш браузер не сохраняет cookie" in first.get_data(as_text=True)
+    told = first.get_data(as_text=True)
+    assert "не сохраняет для этого виджета ни cookie, ни данные сайта" in told
+    assert "в той же сети с таким же браузером" in told  # its strength, said honestly
     assert cookieless_vote("Safari/17").status_code == 409
     assert cookieless_vote("Firefox/140").status_code == 200  # another browser on the network
     assert ballots(app, poll_id) == 2
@@ -329,10 +334,13 @@ def test_reader_without_cookies_votes_once_and_is_told(app, poll_id) -> None:
 def test_forged_voter_cookie_does_not_mint_a_voter(app, client, voting, poll_id) -> None:
     option = option_ids(app, poll_id)[0]
     voting.tokens[poll_id] = voting.token(poll_id)
+    # Forged cookies and a forged stored id are no identity: the reader is known by
+    # fingerprint (no "new" asked for, as a browser without script storage).
     client.set_cookie("pv", "someone-else.forged")
-    assert voting.vote(poll_id, option).status_code == 200
+    assert voting.vote(poll_id, option, headers={VOTER_HEADER: ""}).status_code == 200
     client.set_cookie("pv", "another-one.forged")
-    assert voting.vote(poll_id, option).status_code == 409
+    forged_store = {VOTER_HEADER: "c:mine.forged"}
+    assert voting.vote(poll_id, option, headers=forged_store).status_code == 409
     with app.app_context():
         keys = db.session.scalars(sa.select(Ballot.voter_key)).all()
     assert len(keys) == 1 and keys[0].startswith("f:")

@@ -12,7 +12,8 @@ from werkzeug.routing import Rule
 from polls_site.models import Role
 from polls_site.staff.auth import ROLE_ORDER
 from tests.support.app import sample_url
-from tests.support.factories import make_poll, make_staff
+from tests.support.factories import make_poll, make_staff, option_ids
+from tests.support.polls import Voting
 from tests.support.staff import CSRF_RE, StaffClient
 
 # Our own admin pages; editors' pages carry their role on the view the same way.
@@ -84,7 +85,8 @@ def test_nobody_is_sent_to_login(app: Flask, client: FlaskClient) -> None:
 
 def test_a_readers_cookies_and_a_forged_form_get_no_staff_page(app: Flask) -> None:
     reader = app.test_client()
-    reader.get(f"/w/poll/{make_poll(app)}")  # the reader's voter cookie
+    poll_id = make_poll(app)
+    Voting(reader).vote(poll_id, option_ids(app, poll_id)[0])  # the reader's voter cookie
     page = reader.get("/staff/login").get_data(as_text=True)  # a session with a CSRF token
     token = CSRF_RE.search(page).group(1)
     assert reader.get_cookie("pv") is not None

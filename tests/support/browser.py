@@ -23,6 +23,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # Playwright turns off storage partitioning (ThirdPartyStoragePartitioning), which every
+    # Chrome has had on since 115: a third-party frame then gets no storage at all, where a
+    # reader's browser gives it storage of its own per portal. The same list without it
+    # (the last --disable-features wins).
+    "--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,"
+    "HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,"
+    "AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,NetworkTimeServiceQuerying",
 ]
 
 WAIT_MS = 15_000

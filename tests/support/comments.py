@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 
 from polls_site.core.db import db
 from polls_site.models import Comment, CommentStatus, Thread
+from polls_site.widget.voters import NEW_VOTER, VOTER_HEADER
 from tests.support.factories import ARTICLE, KEY
 from tests.support.polls import TOKEN_RE
 
@@ -47,7 +48,9 @@ class Commenting:
         """POST a comment with the token of a freshly opened widget."""
         data = {"token": token or self.token(key), "name": name, "text": text, "website": ""}
         data.update(fields)
-        all_headers = {"HX-Request": "true"} if htmx else {}
+        # As widget.js does with empty storage: ask for an identity (the cookie the
+        # response sets then names this reader; a known reader's cookie wins).
+        all_headers = {"HX-Request": "true", VOTER_HEADER: NEW_VOTER} if htmx else {}
         all_headers.update(headers or {})
         return self.client.post(f"/w/comments/{key}", data=data, headers=all_headers)
 

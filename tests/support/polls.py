@@ -7,6 +7,8 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
+from polls_site.widget.voters import NEW_VOTER, VOTER_HEADER
+
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 
 
@@ -36,7 +38,9 @@ class Voting:
         if token is None:
             token = self.tokens.get(poll_id) or self.token(poll_id)
             self.tokens[poll_id] = token
-        all_headers = {"HX-Request": "true"} if htmx else {}
+        # As widget.js does with empty storage: ask for an identity (the cookie the
+        # response sets then names this reader; a known reader's cookie wins).
+        all_headers = {"HX-Request": "true", VOTER_HEADER: NEW_VOTER} if htmx else {}
         all_headers.update(headers or {})
         return self.client.post(
             f"/w/poll/{poll_id}/vote",
