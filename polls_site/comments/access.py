@@ -94,8 +94,10 @@ def thread_for_reading(thread_key: str) -> ThreadInfo:
         response.headers["Retry-After"] = str(admission.retry_after)
         abort(response)
     if claim is Claim.REFUSED:
-        title, page_url = "", ""
-    return open_thread(thread_key, title, page_url)
+        return open_thread(thread_key, "", "")
+    thread = open_thread(thread_key, title, page_url)
+    # An unsigned view may have opened it a moment before this signed one.
+    return correct_thread(thread, title, page_url) if claim is Claim.SIGNED else thread
 
 
 def reply_target(thread: ThreadInfo, value: str | int | None) -> ReplyTarget | None:

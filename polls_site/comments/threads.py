@@ -81,11 +81,18 @@ def correct_thread(thread: ThreadInfo, title: str, url: str) -> ThreadInfo:
     title, url = _clean(title, MAX_TITLE_LENGTH), _clean(url, MAX_URL_LENGTH)
     if (title, url) == (thread.title, thread.url):
         return thread
-    db.session.execute(sa.update(Thread).where(Thread.id == thread.id).values(title=title, url=url))
+    # Only rows that still differ: another process, its cached copy a second old, may
+    # bring the same correction again, and that must not bump the version once more.
+    changed = db.session.execute(
+        sa.update(Thread)
+        .where(Thread.id == thread.id, sa.or_(Thread.title != title, Thread.url != url))
+        .values(title=title, url=url)
+    ).rowcount
     db.session.commit()
     near_cache().forget(("thread", thread.key))
-    near_cache().forget(("thread-version", thread.id))
-    thread_changed(thread.id, thread.key)
+    if changed:
+        near_cache().forget(("thread-version", thread.id))
+        thread_changed(thread.id, thread.key)
     return ThreadInfo(thread.id, thread.key, title, url)
 
 

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from polls_site import create_app
 from polls_site.comments.signing import Claim, embed_message, embed_signature, judge, secrets_for
+from polls_site.comments.threads import correct_thread, find_thread, thread_version
 from polls_site.config import parse_signing_keys
 from polls_site.core.db import db
 from polls_site.demo.portal import embed_signature as portal_signature
@@ -110,6 +111,17 @@ def test_a_later_signed_view_corrects_a_squatted_thread(signed_app: Flask) -> No
     renamed = f"{TITLE} (обновлено)"
     view(client, renamed, URL, embed_signature(SECRET, KEY, renamed, URL))
     assert stored(signed_app) == (renamed, URL)
+
+
+def test_a_correction_brought_twice_bumps_the_version_once(signed_app: Flask) -> None:
+    """Two processes whose cached copy is the old thread both correct it: one write counts."""
+    make_thread(signed_app, KEY, title="Подделка")
+    with signed_app.test_request_context():
+        stale = find_thread(KEY)
+        before = thread_version(stale.id)
+        assert correct_thread(stale, TITLE, URL) == correct_thread(stale, TITLE, URL)
+        assert int(thread_version(stale.id)) == int(before) + 1
+    assert stored(signed_app) == (TITLE, URL)
 
 
 def test_an_unsigned_view_never_changes_a_thread(signed_app: Flask) -> None:
