@@ -5,6 +5,7 @@ and ``polls-site``, the installed command that runs them (Flask's CLI bound to t
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -48,7 +49,7 @@ def seed_demo_command() -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--web-workers", default=2, show_default=True)
 def demo_command(host: str, port: int, web_workers: int) -> None:
-    """Seed the database, then run gunicorn, an RQ worker and the demo portal until Ctrl-C.
+    """Seed the database, then run gunicorn, a worker per queue and the demo portal until Ctrl-C.
 
     The portal (PORT+1) and the widgets (PORT) are on different sites, 127.0.0.1 and
     localhost, so the widgets run as third-party iframes, as on the real portal.
@@ -66,7 +67,16 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     if portal_origin not in allowed:
         allowed.append(portal_origin)
     env["EMBED_ALLOWED_ORIGINS"] = ",".join(allowed)
-    portal_env = dict(env, PORTAL_WIDGET_ORIGIN=widget_origin)
+    # The demo portal signs its comment thread's title and URL (docs/embedding.md) with a
+    # secret of this run, unless one is configured for it already.
+    signing_keys = dict(current_app.config["EMBED_SIGNING_KEYS"])
+    signing_keys.setdefault(portal_origin, (secrets.token_hex(32),))
+    env["EMBED_SIGNING_KEYS"] = ",".join(
+        f"{origin}={secret}" for origin, values in signing_keys.items() for secret in values
+    )
+    portal_env = dict(
+        env, PORTAL_WIDGET_ORIGIN=widget_origin, PORTAL_SIGNING_KEY=signing_keys[portal_origin][0]
+    )
     bin_dir = Path(sys.executable).parent
     children = [
         subprocess.Popen(

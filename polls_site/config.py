@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,11 @@ DEFAULTS: dict[str, Any] = {
     # comma-separated ("https://portal.kg,https://m.portal.kg"). The default is the demo
     # portal that `flask demo` serves on the next port.
     "EMBED_ALLOWED_ORIGINS": "http://127.0.0.1:8001,http://localhost:8001",
+    # Secrets with which portal origins sign a thread's title and URL (docs/embedding.md),
+    # comma-separated "origin=secret" ("https://portal.kg=9f2c…,https://m.portal.kg=41ab…").
+    # An origin listed twice has two valid secrets: the new and the old during a rotation.
+    # Once an origin has one, views of its pages that are not signed set no title or URL.
+    "EMBED_SIGNING_KEYS": "",
     # Comments per IP and per reader cookie, over all threads.
     "COMMENT_LIMIT_IP": "10/600",
     "COMMENT_LIMIT_VOTER": "5/600",
@@ -176,6 +182,49 @@ def _public_url(config: dict[str, Any]) -> None:
     config["TRUSTED_HOSTS"] = hosts or None
 
 
+# A shorter secret could be guessed offline from one signed snippet of the portal's HTML.
+MIN_SIGNING_SECRET_LENGTH = 16
+
+
+def parse_signing_keys(
+    value: str | Mapping[str, Any], allowed: str | list[str]
+) -> dict[str, tuple[str, ...]]:
+    """EMBED_SIGNING_KEYS as {origin: (secret, ...)}, from "origin=secret,..." or a mapping.
+
+    Each origin must be one of ``allowed`` (a secret for an origin that may not frame the
+    widgets would be a typo that silently protects nothing).
+    """
+    if isinstance(value, str):
+        pairs = [item.strip().partition("=")[::2] for item in value.split(",") if item.strip()]
+    else:
+        pairs = [
+            (origin, secret)
+            for origin, secrets in value.items()
+            for secret in ([secrets] if isinstance(secrets, str) else secrets)
+        ]
+    # A test's overrides may name the allowed origins as the environment does, one string.
+    allowed_list = allowed.split(",") if isinstance(allowed, str) else allowed
+    allowed_set = {a.strip().lower().rstrip("/") for a in allowed_list}
+    keys: dict[str, tuple[str, ...]] = {}
+    for raw_origin, raw_secret in pairs:
+        origin, secret = raw_origin.strip().lower().rstrip("/"), raw_secret.strip()
+        parts = urlsplit(origin)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path:
+            raise ValueError(
+                f"EMBED_SIGNING_KEYS: {raw_origin!r} is not an origin of the form "
+                "scheme://host[:port]=secret"
+            )
+        if origin not in allowed_set:
+            raise ValueError(f"EMBED_SIGNING_KEYS: {origin} is not in EMBED_ALLOWED_ORIGINS")
+        if len(secret) < MIN_SIGNING_SECRET_LENGTH:
+            raise ValueError(
+                f"EMBED_SIGNING_KEYS: the secret for {origin} must have at least "
+                f"{MIN_SIGNING_SECRET_LENGTH} characters"
+            )
+        keys[origin] = (*keys.get(origin, ()), secret)
+    return keys
+
+
 def parse_limit(value: str) -> tuple[int, int]:
     """Parse a "COUNT/SECONDS" limit such as "30/600" into (30, 600)."""
     try:
@@ -250,6 +299,9 @@ def finish(config: dict[str, Any]) -> None:
     # key of a list and accepts any of them, as Flask does for sessions.
     config.setdefault(
         "WTF_CSRF_SECRET_KEY", [*config["SECRET_KEY_FALLBACKS"], config["SECRET_KEY"]]
+    )
+    config["EMBED_SIGNING_KEYS"] = parse_signing_keys(
+        config["EMBED_SIGNING_KEYS"], config["EMBED_ALLOWED_ORIGINS"]
     )
     # The session cookie belongs to the staff area (first party; readers never get one).
     config["SESSION_COOKIE_HTTPONLY"] = True

@@ -4,6 +4,7 @@
  *   <div data-poll="42"></div>                 a poll ("current": the sidebar poll)
  *   <div data-poll="current" data-section="sport"></div>   a section's current poll
  *   <div data-comments="article-key" data-title="…" data-url="…"></div>
+ *     (and data-signature="…": the portal's HMAC of key, title and URL, docs/embedding.md)
  *   <a data-comment-count="article-key">0</a>  replaced by the thread's comment count
  *
  * Optional on the divs: data-theme="dark", data-accent="#0a6", data-font="serif",
@@ -49,6 +50,7 @@
     if (!key) return null;
     look.title = el.getAttribute("data-title") || document.title;
     look.url = el.getAttribute("data-url") || location.href.split("#")[0];
+    look.sig = el.getAttribute("data-signature");
     return BASE + "/w/comments/" + encodeURIComponent(key) + query(look);
   }
 

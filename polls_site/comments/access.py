@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import abort, current_app, request
 from flask_babel import gettext as _
 
@@ -10,10 +12,13 @@ from ..core.converters import parse_id
 from ..core.db import db
 from ..core.errors import render_error
 from ..models import Comment, CommentStatus
-from .keys import may_open_thread, valid_thread_key
+from .keys import framing_origin, may_open_thread, valid_thread_key
 from .limits import admit_thread_open
 from .screens import ReplyTarget
-from .threads import ThreadInfo, find_thread, open_thread
+from .signing import Claim, judge, secrets_for
+from .threads import ThreadInfo, correct_thread, find_thread, open_thread
+
+log = logging.getLogger(__name__)
 
 
 def _checked_key(thread_key: str) -> None:
@@ -38,13 +43,34 @@ def existing_thread(thread_key: str) -> ThreadInfo:
     return thread
 
 
+def _claim(thread_key: str, title: str, page_url: str) -> Claim:
+    """What this view may do with its title and URL (comments/signing.py)."""
+    secrets = secrets_for(
+        current_app.config["EMBED_SIGNING_KEYS"],
+        page_url,
+        framing_origin(request.headers.get("Referer"), request.headers.get("Origin")),
+    )
+    claim = judge(secrets, thread_key, title, page_url, request.args.get("sig", ""))
+    if claim is Claim.REFUSED and request.args.get("sig"):
+        # A forged one, or the portal signs with a secret we do not have (a rotation
+        # half done): the thread still shows, and the operator should hear of it.
+        log.warning("embed signature refused for thread %s", thread_key)
+    return claim
+
+
 def thread_for_reading(thread_key: str) -> ThreadInfo:
-    """The thread for ``thread_key``, created on a first view from a portal page; else 400."""
+    """The thread for ``thread_key``, created on a first view from a portal page; else 400.
+
+    Where the portal signs its embed parameters, only a signed view sets the title and
+    URL: an unsigned first view opens the thread without them (readers can still comment),
+    and a signed view, first or later, sets or corrects them.
+    """
     _checked_key(thread_key)
+    title, page_url = request.args.get("title", ""), request.args.get("url", "")
+    claim = _claim(thread_key, title, page_url)
     thread = find_thread(thread_key)
     if thread is not None:
-        return thread
-    page_url = request.args.get("url", "")
+        return correct_thread(thread, title, page_url) if claim is Claim.SIGNED else thread
     if not may_open_thread(
         current_app.config["EMBED_ALLOWED_ORIGINS"],
         referer=request.headers.get("Referer"),
@@ -67,7 +93,11 @@ def thread_for_reading(thread_key: str) -> ThreadInfo:
         )
         response.headers["Retry-After"] = str(admission.retry_after)
         abort(response)
-    return open_thread(thread_key, request.args.get("title", ""), page_url)
+    if claim is Claim.REFUSED:
+        return open_thread(thread_key, "", "")
+    thread = open_thread(thread_key, title, page_url)
+    # An unsigned view may have opened it a moment before this signed one.
+    return correct_thread(thread, title, page_url) if claim is Claim.SIGNED else thread
 
 
 def reply_target(thread: ThreadInfo, value: str | int | None) -> ReplyTarget | None:

@@ -36,6 +36,12 @@ def origin_of(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
+def framing_origin(referer: str | None, origin: str | None) -> str | None:
+    """The origin of the page that framed the widget: its Origin header when the browser
+    sends one, else its Referer's."""
+    return origin_of(origin) if origin and origin != "null" else origin_of(referer)
+
+
 def may_open_thread(
     allowed: Iterable[str], *, referer: str | None, origin: str | None, page_url: str | None
 ) -> bool:
@@ -46,7 +52,7 @@ def may_open_thread(
     also be on an allowed origin, so the thread never points readers elsewhere.
     """
     allowed_set = {a.lower().rstrip("/") for a in allowed}
-    framing = origin_of(origin) if origin and origin != "null" else origin_of(referer)
+    framing = framing_origin(referer, origin)
     if framing not in allowed_set:
         return False
     return not page_url or origin_of(page_url) in allowed_set

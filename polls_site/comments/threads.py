@@ -18,7 +18,7 @@ from ..core.db import db
 from ..core.near_cache import near_cache
 from ..core.redis import redis_client
 from ..models import Comment, CommentStatus, Thread
-from .status import thread_version_key
+from .status import thread_changed, thread_version_key
 from .tree import CommentRow
 
 # The portal's title and URL arrive in the query string; NUL would not even store.
@@ -51,12 +51,16 @@ def find_thread(key: str) -> ThreadInfo | None:
     return near_cache().get_or_load(("thread", key), load)
 
 
+def _clean(value: str, length: int) -> str:
+    return _CONTROL.sub("", value).strip()[:length]
+
+
 def open_thread(key: str, title: str, url: str) -> ThreadInfo:
     """Create the thread for ``key`` (the caller has checked key and origin); race-safe."""
     thread = Thread(
         key=key,
-        title=_CONTROL.sub("", title).strip()[:MAX_TITLE_LENGTH],
-        url=_CONTROL.sub("", url).strip()[:MAX_URL_LENGTH],
+        title=_clean(title, MAX_TITLE_LENGTH),
+        url=_clean(url, MAX_URL_LENGTH),
     )
     db.session.add(thread)
     try:
@@ -66,6 +70,30 @@ def open_thread(key: str, title: str, url: str) -> ThreadInfo:
         db.session.rollback()
         thread = db.session.scalar(sa.select(Thread).where(Thread.key == key))
     return _info(thread)
+
+
+def correct_thread(thread: ThreadInfo, title: str, url: str) -> ThreadInfo:
+    """Give the thread the title and URL of a signed view, if they differ from its own.
+
+    Most signed views bring what the thread has: they cost no write. A change bumps the
+    thread's version, so the cached pages (whose <title> names the thread) are rendered anew.
+    """
+    title, url = _clean(title, MAX_TITLE_LENGTH), _clean(url, MAX_URL_LENGTH)
+    if (title, url) == (thread.title, thread.url):
+        return thread
+    # Only rows that still differ: another process, its cached copy a second old, may
+    # bring the same correction again, and that must not bump the version once more.
+    changed = db.session.execute(
+        sa.update(Thread)
+        .where(Thread.id == thread.id, sa.or_(Thread.title != title, Thread.url != url))
+        .values(title=title, url=url)
+    ).rowcount
+    db.session.commit()
+    near_cache().forget(("thread", thread.key))
+    if changed:
+        near_cache().forget(("thread-version", thread.id))
+        thread_changed(thread.id, thread.key)
+    return ThreadInfo(thread.id, thread.key, title, url)
 
 
 def thread_version(thread_id: int) -> str | None:

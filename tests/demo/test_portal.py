@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from polls_site.cli import demo_origins
+from polls_site.comments.signing import embed_signature
 from polls_site.demo.portal import create_portal_app
 from polls_site.demo.portal.content import ARTICLE, NEWS
 
@@ -29,3 +30,14 @@ def test_portal_reads_the_widget_origin_from_the_environment(monkeypatch) -> Non
 def test_demo_serves_portal_and_widgets_on_two_sites() -> None:
     assert demo_origins("127.0.0.1", 8000) == ("http://localhost:8000", "http://127.0.0.1:8001")
     assert demo_origins("10.0.0.5", 8000) == ("http://10.0.0.5:8000", "http://10.0.0.5:8001")
+
+
+def test_with_a_secret_the_portal_signs_its_comment_thread() -> None:
+    secret = "demo-portal-secret-0123456789"
+    portal = create_portal_app("http://localhost:9000", signing_key=secret)
+    html = portal.test_client().get("/").get_data(as_text=True)
+    expected = embed_signature(secret, ARTICLE.key, ARTICLE.title, "http://localhost/")
+    assert 'data-url="http://localhost/"' in html
+    assert f'data-signature="{expected}"' in html
+    unsigned = create_portal_app("http://localhost:9000").test_client().get("/")
+    assert "data-signature" not in unsigned.get_data(as_text=True)

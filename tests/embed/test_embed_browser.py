@@ -5,7 +5,10 @@ axe-core's accessibility checks of both widgets."""
 
 from __future__ import annotations
 
+import re
 import threading
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -35,6 +38,7 @@ THANKS = "Спасибо! Ваш голос учтён."
 NO_COOKIES = "Ваш браузер не сохраняет для этого виджета ни cookie"
 ALREADY_VOTED = "Вы проголосовали в этом опросе."
 POLL_FRAME = "[data-poll] iframe"
+SECRET = "browser-test-secret-0123456789"
 DOCUMENT_HEIGHT = "() => Math.ceil(document.documentElement.getBoundingClientRect().height)"
 
 
@@ -70,6 +74,17 @@ def sites(live_factory: Callable[..., LiveServer]) -> Iterator[Sites]:
     portal_app = create_portal_app(f"http://localhost:{widgets.port}")
     with serve(portal_app, port) as portal:
         yield Sites(widgets, portal)
+
+
+@pytest.fixture
+def signed_sites(live_factory: Callable[..., LiveServer]) -> Iterator[Sites]:
+    """As ``sites``, with a secret for the portal, which signs its comment thread."""
+    port = free_port()
+    portal = f"http://127.0.0.1:{port}"
+    widgets = live_factory(EMBED_ALLOWED_ORIGINS=portal, EMBED_SIGNING_KEYS=f"{portal}={SECRET}")
+    portal_app = create_portal_app(f"http://localhost:{widgets.port}", signing_key=SECRET)
+    with serve(portal_app, port) as origin:
+        yield Sites(widgets, origin)
 
 
 @pytest.fixture
@@ -404,6 +419,37 @@ def test_a_comment_posted_on_the_portal_counts_once_approved(
         )
     finally:
         other.close()
+
+
+def test_a_signed_snippet_corrects_a_squatted_thread_end_to_end(
+    signed_sites: Sites, page: Page
+) -> None:
+    """A squatter opened the thread first with a forged Referer and title; the portal's
+    signed snippet, through embed.js, gives it the article's title and URL back."""
+    widgets = signed_sites.widgets
+    forged = urllib.parse.urlencode({"title": "Подделка", "url": f"{signed_sites.portal}/fake"})
+    squat = urllib.request.Request(
+        widgets.url(f"/w/comments/{ARTICLE.key}?{forged}"),
+        headers={"Referer": f"{signed_sites.portal}/"},
+    )
+    with urllib.request.urlopen(squat, timeout=10) as response:
+        assert response.status == 200
+    with widgets.app.app_context():
+        assert db.session.execute(sa.select(Thread.title, Thread.url)).one() == ("", "")
+        db.session.remove()
+    page.goto(signed_sites.portal + "/")
+    iframe = page.locator("[data-comments] iframe")
+    frame = comments_frame(page)
+    expect(iframe).to_have_attribute("src", re.compile(r"[?&]sig=[0-9a-f]{64}(&|$)"))
+    expect(iframe).to_have_attribute("title", f"Комментарии — {ARTICLE.title}")
+    frame.get_by_label("Ваше имя").fill("Айгерим")
+    frame.get_by_label("Комментарий", exact=True).fill("Подпись проверена.")
+    frame.get_by_role("button", name="Отправить").click()
+    expect(frame.locator("#own-comments")).to_contain_text("на модерации")
+    with widgets.app.app_context():
+        thread = db.session.scalar(sa.select(Thread))
+        assert (thread.title, thread.url) == (ARTICLE.title, signed_sites.portal + "/")
+        db.session.remove()
 
 
 def test_without_third_party_cookies_a_reader_can_still_comment(

@@ -8,30 +8,49 @@ with the snippet from the README. Nothing here is part of the widget app.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 
 from .content import ARTICLE, ARTICLE_SECTIONS, NEWS
 
 DEFAULT_WIDGET_ORIGIN = "http://localhost:8000"
 
 
-def create_portal_app(widget_origin: str | None = None, archive_path: str = "/polls/") -> Flask:
-    """The portal app, embedding widgets from ``widget_origin`` (or $PORTAL_WIDGET_ORIGIN)."""
+def embed_signature(secret: str, key: str, title: str, url: str) -> str:
+    """What a portal computes for ``data-signature`` (docs/embedding.md): written here as a
+    portal would, from the documented format, not imported from the widget app."""
+    message = b"".join(b"%d:%s" % (len(f), f) for f in (v.encode() for v in (key, title, url)))
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def create_portal_app(
+    widget_origin: str | None = None,
+    archive_path: str = "/polls/",
+    signing_key: str | None = None,
+) -> Flask:
+    """The portal app, embedding widgets from ``widget_origin`` (or $PORTAL_WIDGET_ORIGIN);
+    with ``signing_key`` (or $PORTAL_SIGNING_KEY) it signs the comment thread's parameters."""
     app = Flask(__name__)
     origin = (
         widget_origin or os.environ.get("PORTAL_WIDGET_ORIGIN") or DEFAULT_WIDGET_ORIGIN
     ).rstrip("/")
+    secret = signing_key or os.environ.get("PORTAL_SIGNING_KEY")
 
     @app.get("/")
     def article() -> str:
         """The article page: text, comment count, comments, news list and the sidebar poll."""
+        page_url = request.url_root
+        signature = embed_signature(secret, ARTICLE.key, ARTICLE.title, page_url) if secret else ""
         return render_template(
             "portal.html",
             widget_origin=origin,
             archive_url=origin + archive_path,
             article=ARTICLE,
+            page_url=page_url,
+            signature=signature,
             sections=ARTICLE_SECTIONS,
             news=NEWS,
         )
