@@ -87,7 +87,7 @@ def test_a_rejected_comment_is_shown_to_its_author_with_the_reason_category(
     for page in (plain, fragment):
         own = page[page.index('id="own-comments"') :]
         assert "отклонён" in own and "нах*й со своим ЕАЭС" in own
-        assert "Не опубликован. Причина: нецензурная лексика или оскорбления, " in own
+        assert "Не опубликован. Причина: нецензурная лексика, оскорбления или спам, " in own
         assert "нецензурная лексика." in own  # the masked word's category, once
         # A rejected comment is not edited back in (the second one may be).
         assert f"/-/{comment.id}/edit" not in own and f"/-/{comment.id}/delete" not in own
@@ -103,7 +103,7 @@ def test_the_reader_is_told_a_category_never_the_words(app: Flask, reader: Comme
         assert moderate_comment(comment.id) == CommentStatus.REJECTED
     own = reader.open().get_data(as_text=True).split('id="own-comments"', 1)[1]
     reason = re.search(r'<p class="rejected-reason"[^>]*>([^<]*)</p>', own).group(1)
-    assert reason == "Не опубликован. Причина: нецензурная лексика или оскорбления, оскорбления."
+    assert reason == "Не опубликован. Причина: нецензурная лексика, оскорбления или спам, оскорбления."
     for word in ("мудак", "дурак", "1xbet"):
         assert word not in reason
 

@@ -122,7 +122,7 @@ def test_the_author_sees_a_rejected_comment_and_why(
     author.reload()
     expect(own.locator(".badge-rejected")).to_have_text("отклонён")
     expect(own.locator(".rejected-reason")).to_have_text(
-        "Не опубликован. Причина: нецензурная лексика или оскорбления."
+        "Не опубликован. Причина: нецензурная лексика, оскорбления или спам."
     )
     expect(own).to_contain_text("Автор статьи мудак")
     expect(author.locator("#comment-list")).not_to_contain_text("мудак")

@@ -53,7 +53,7 @@ def test_reader_categories_strongest_first_once_and_only_scoring(app: Flask) -> 
     ]
     with app.test_request_context():
         assert reader_categories(reasons) == [
-            "нецензурная лексика или оскорбления",
+            "нецензурная лексика, оскорбления или спам",
             "слишком часто",
             "нецензурная лексика",
         ]

@@ -27,9 +27,9 @@ RULE_LABELS: dict[str, LazyString] = {
 }
 
 # Rule name -> the category a reader sees for a rejected comment. The banned list holds
-# obscenities and slurs alike; a reader is told the broad kind, not the entry.
+# obscenities, slurs and gambling brands alike; a reader is told the broad kind, not the entry.
 READER_CATEGORIES: dict[str, LazyString] = {
-    "banned_word": _l("obscene language or insults"),
+    "banned_word": _l("obscene language, insults or spam"),
     "masked_word": _l("obscene language"),
     "guessed_word": _l("obscene language"),
     "suspect_word": _l("insults"),
