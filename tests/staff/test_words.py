@@ -66,6 +66,11 @@ def test_a_moderators_exception_is_an_exact_word_or_lemma(app: Flask, moderator,
     assert verdict(app, "кот и котлетой").outcome == "review"  # кот is still suspect
     admin.post("/staff/words", {"kind": "allowed", "pattern": "кот*"})
     assert allowed_entries(app) == [("котлета", False), ("кот*", True)]
+    page = moderator.get("/staff/words").get_data(as_text=True)
+    mine = page[page.index("<code>котлета</code>") :][:200]
+    assert "(от модератора: снимает только подозрительные слова)" in mine
+    admins = page[page.index("<code>кот*</code>") :][:100]
+    assert "от модератора" not in admins
     assert verdict(app, "кот и котлетой").reasons == []
     [row] = [r for r in audit_rows(app, "word.add") if r.after["kind"] == "allowed"][-1:]
     assert row.after["by_admin"] is True and row.staff_name == "boss"
@@ -124,7 +129,10 @@ def test_admin_sets_and_resets_a_threshold(app: Flask, admin, moderator) -> None
     assert admin.post("/staff/settings", {"name": "review_at", "value": "50"}).status_code == 303
     assert verdict(app, text).outcome == "approve"
     admin.post("/staff/settings", {"name": "review_at", "value": "abc"})
-    assert "недопустимое значение" in admin.get("/staff/words").get_data(as_text=True)
+    page = admin.get("/staff/words").get_data(as_text=True)
+    assert "«abc» — недопустимое значение для Порог проверки." in page
+    assert "Сумма баллов, с которой комментарий отправляется модератору." in page
+    assert '<label class="visually-hidden" for="setting-review_at">Порог проверки</label>' in page
     assert admin.post("/staff/settings", {"name": "nope", "value": "1"}).status_code == 400
     admin.post("/staff/settings", {"name": "review_at", "value": ""})
     assert verdict(app, text).outcome == "review"
