@@ -1,6 +1,8 @@
 // The moderation queue by keyboard: j/k move, a approve, r reject (type the reason,
-// Enter), s spam, b ban, x select, ? help. After an htmx action removes a row, the
-// row that took its place gets the focus.
+// Enter), s spam, b ban, x select, ? help. Keys are read by their place (event.code),
+// not the letter they type, so they work the same with the Russian layout (о/л, ф, к,
+// ы, и, ч, Shift+,). After an htmx action removes a row, the row that took its place
+// gets the focus.
 (function () {
   "use strict";
   var current = -1;
@@ -44,22 +46,25 @@
     }
     var help = document.getElementById("keys-help");
     var r = row();
-    switch (event.key) {
-      case "j": select(current + 1); break;
-      case "k": select(current - 1); break;
-      case "a": press("approve"); break;
-      case "s": press("spam"); break;
-      case "r": {
+    // "?" is Shift and the Slash key on the US layout (Shift+, on the Russian one).
+    var asked = event.key === "?" || (event.shiftKey && event.code === "Slash");
+    var key = asked ? "?" : event.code;
+    switch (key) {
+      case "KeyJ": select(current + 1); break;
+      case "KeyK": select(current - 1); break;
+      case "KeyA": press("approve"); break;
+      case "KeyS": press("spam"); break;
+      case "KeyR": {
         var reason = r && r.querySelector('input.reason[data-action="reject"], input.reason[data-action="hide"]');
         if (reason) { reason.focus(); }
         break;
       }
-      case "b": {
+      case "KeyB": {
         var ban = r && r.querySelector("details.ban");
         if (ban) { ban.open = true; var first = ban.querySelector("input, select"); if (first) { first.focus(); } }
         break;
       }
-      case "x": {
+      case "KeyX": {
         var box = r && r.querySelector("input.select");
         if (box) { box.checked = !box.checked; }
         break;

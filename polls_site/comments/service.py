@@ -17,6 +17,7 @@ from ..core.db import db
 from ..core.redis import redis_client, rkey
 from ..models import USER_AGENT_LENGTH, Ban, Comment, CommentStatus, utcnow
 from ..widget.voters import Voter
+from .automod.labels import reader_categories
 from .jobs import enqueue_moderation
 from .limits import admit_comment
 from .render import render_comment_html
@@ -30,6 +31,9 @@ AUTHOR_MARK_SECONDS = 90 * 24 * 3600
 # Statuses an author still sees of their own comments; "review" waits for a person.
 OWN_VISIBLE = (CommentStatus.PENDING, CommentStatus.REVIEW, CommentStatus.APPROVED)
 WAITING = (CommentStatus.PENDING, CommentStatus.REVIEW)
+# How long an author still finds a rejected comment of theirs under «Ваши комментарии»,
+# with the reason's category: long enough to come back and see why, not for ever.
+REJECTED_SHOWN_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -46,11 +50,18 @@ class OwnComment:
     created_at: datetime
     edited_at: datetime | None
     editable: bool
+    # For a rejected comment: the categories of the rules behind it (never the words).
+    categories: tuple[str, ...] = ()
 
     @property
     def waiting(self) -> bool:
         """True while the comment awaits moderation ("на модерации")."""
         return self.status in WAITING
+
+    @property
+    def rejected(self) -> bool:
+        """True for a comment the auto-moderator or a moderator rejected."""
+        return self.status == CommentStatus.REJECTED
 
 
 @dataclass
@@ -220,6 +231,10 @@ _OWN_COMMENTS = (
                 Comment.status == CommentStatus.APPROVED,
                 Comment.created_at > sa.bindparam("window_start"),
             ),
+            sa.and_(
+                Comment.status == CommentStatus.REJECTED,
+                Comment.moderated_at > sa.bindparam("rejected_since"),
+            ),
         ),
     )
     .order_by(Comment.id.desc())
@@ -229,8 +244,10 @@ _OWN_COMMENTS = (
 def own_comments(thread: ThreadInfo, voter: Voter) -> list[OwnComment]:
     """The reader's comments they should see apart from the shared list.
 
-    That is every comment still awaiting moderation, and approved ones while they may
-    still be edited or deleted. Nobody else is ever shown these.
+    That is every comment still awaiting moderation, approved ones while they may
+    still be edited or deleted, and ones rejected within REJECTED_SHOWN_DAYS, with the
+    categories of the reasons (so a comment never silently disappears). Nobody else is
+    ever shown these.
     """
     if not may_have_own(thread.id, voter.key):
         return []
@@ -238,7 +255,12 @@ def own_comments(thread: ThreadInfo, voter: Voter) -> list[OwnComment]:
     window_start = now - timedelta(minutes=current_app.config["COMMENT_EDIT_MINUTES"])
     comments = db.session.scalars(
         _OWN_COMMENTS,
-        {"thread_id": thread.id, "voter_key": voter.key, "window_start": window_start},
+        {
+            "thread_id": thread.id,
+            "voter_key": voter.key,
+            "window_start": window_start,
+            "rejected_since": now - timedelta(days=REJECTED_SHOWN_DAYS),
+        },
     ).all()
     parent_ids = {c.parent_id for c in comments if c.parent_id is not None}
     names = {}
@@ -259,7 +281,10 @@ def own_comments(thread: ThreadInfo, voter: Voter) -> list[OwnComment]:
             status=c.status,
             created_at=c.created_at,
             edited_at=c.edited_at,
-            editable=may_change(c, now),
+            editable=c.status != CommentStatus.REJECTED and may_change(c, now),
+            categories=(
+                tuple(reader_categories(c.reasons)) if c.status == CommentStatus.REJECTED else ()
+            ),
         )
         for c in comments
     ]

@@ -144,6 +144,10 @@ class ModerationWord(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(16))
     pattern: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Added by an admin. A moderator's allowed entry frees words from the suspect list
+    # only; an admin's may free banned words too (issue 16: moderators cannot switch the
+    # banned list off with exceptions).
+    by_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     __table_args__ = (
         sa.UniqueConstraint("kind", "pattern", name="moderation_word_once"),

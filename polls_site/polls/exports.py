@@ -11,7 +11,7 @@ import csv
 import hashlib
 import hmac
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +19,8 @@ BOM = "\ufeff"
 # A cell starting with one of these is a formula to Excel and LibreOffice.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
+# The columns, in order. The header line shows them through ``labels`` (the staff's
+# language, passed in by the route); the order never changes with the language.
 RESULTS_HEADER = ["option_id", "option", "votes", "percent"]
 BALLOTS_HEADER = [
     "ballot_id",
@@ -69,16 +71,31 @@ def _line(cells: Iterable[object]) -> str:
     return out.getvalue()
 
 
-def results_csv(rows: Iterable[tuple[int, str, int, int | None]]) -> str:
-    """(option id, text, votes, percent) rows as CSV; an empty percent below the minimum."""
-    return BOM + _line(RESULTS_HEADER) + "".join(_line(row) for row in rows)
+def _header(columns: list[str], labels: Mapping[str, str] | None) -> str:
+    return _line([(labels or {}).get(column, column) for column in columns])
+
+
+def results_csv(
+    rows: Iterable[tuple[int, str, int, int | None]], labels: Mapping[str, str] | None = None
+) -> str:
+    """(option id, text, votes, percent) rows as CSV; an empty percent below the minimum.
+
+    ``labels`` names the RESULTS_HEADER columns in the header line (default: the names).
+    """
+    return BOM + _header(RESULTS_HEADER, labels) + "".join(_line(row) for row in rows)
 
 
 def ballots_csv(
-    ballots: Iterable[BallotRow], option_texts: dict[int, str], secret: str
+    ballots: Iterable[BallotRow],
+    option_texts: dict[int, str],
+    secret: str,
+    labels: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
-    """Ballot rows as CSV lines, header first; options joined by "; " (by option id)."""
-    yield BOM + _line(BALLOTS_HEADER)
+    """Ballot rows as CSV lines, header first; options joined by "; " (by option id).
+
+    ``labels`` names the BALLOTS_HEADER columns in the header line (default: the names).
+    """
+    yield BOM + _header(BALLOTS_HEADER, labels)
     for b in ballots:
         chosen = sorted(b.option_ids)
         yield _line(

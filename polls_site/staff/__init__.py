@@ -5,8 +5,8 @@ from __future__ import annotations
 # Importing the view modules registers their routes on ``bp``.
 from . import accounts, auditlog, jobs, login, privacy  # noqa: F401
 from .blueprint import bp
+from .moderation import authors, words  # noqa: F401
 from .moderation import routes as moderation_routes  # noqa: F401
-from .moderation import words  # noqa: F401
 from .poll_editor import results as poll_results  # noqa: F401
 from .poll_editor import routes as poll_editor_routes  # noqa: F401
 

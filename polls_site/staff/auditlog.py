@@ -9,6 +9,7 @@ from flask import Response, render_template, request
 
 from ..core.db import db
 from ..models import AuditEntry, Role
+from . import audit
 from .auth import staff_required
 from .blueprint import bp
 
@@ -78,6 +79,10 @@ def audit_log() -> Response:
         since=since,
         until=until,
         counts=moderation_counts(),
+        action_label=audit.action_label,
+        target_label=audit.target_label,
+        actor_label=audit.actor_label,
+        reason_label=audit.reason_label,
         page_size=PAGE_SIZE,
         stats_days=STATS_DAYS,
     )

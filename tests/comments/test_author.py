@@ -8,7 +8,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Flask
 
+from polls_site.comments.jobs import moderate_comment
 from polls_site.comments.render import render_comment_html
+from polls_site.comments.service import REJECTED_SHOWN_DAYS
 from polls_site.comments.status import change_status, thread_changed
 from polls_site.core.db import db
 from polls_site.models import Comment, CommentStatus, Thread
@@ -66,17 +68,68 @@ def test_pending_comment_is_shown_to_its_author_only(
     assert "на модерации" not in mine
 
 
-def test_rejected_comment_is_shown_to_nobody(
+def test_a_rejected_comment_is_shown_to_its_author_with_the_reason_category(
     app: Flask, reader: Commenting, other_reader: Commenting
 ) -> None:
     make_thread(app)
-    reader.post(text="Отклонённый")
+    reader.post(text="Да пошли вы все нах*й со своим ЕАЭС")
+    [comment] = comment_rows(app)
+    with app.app_context():
+        assert moderate_comment(comment.id) == CommentStatus.REVIEW  # masked: to a person
+        c = db.session.get(Comment, comment.id)
+        c.reasons = [*c.reasons, {"rule": "banned_word", "score": 100, "detail": "х", "spans": []}]
+        change_status(c, CommentStatus.REJECTED)
+        db.session.commit()
+    # The full page, and the htmx answer to the next post (its own list out of band).
+    plain = reader.open(posted="1").get_data(as_text=True)
+    fragment = reader.post(text="Второй комментарий, спокойный").get_data(as_text=True)
+    assert "<html" not in fragment and 'hx-swap-oob="true"' in fragment
+    for page in (plain, fragment):
+        own = page[page.index('id="own-comments"') :]
+        assert "отклонён" in own and "нах*й со своим ЕАЭС" in own
+        assert "Не опубликован. Причина: нецензурная лексика, оскорбления или спам, " in own
+        assert "нецензурная лексика." in own  # the masked word's category, once
+        # A rejected comment is not edited back in (the second one may be).
+        assert f"/-/{comment.id}/edit" not in own and f"/-/{comment.id}/delete" not in own
+    theirs = other_reader.open().get_data(as_text=True)
+    assert "ЕАЭС" not in theirs and "отклонён" not in theirs
+
+
+def test_the_reader_is_told_a_category_never_the_words(app: Flask, reader: Commenting) -> None:
+    make_thread(app)
+    reader.post(text="Ты дурак и мудак, смотри 1xbet")
+    [comment] = comment_rows(app)
+    with app.app_context():
+        assert moderate_comment(comment.id) == CommentStatus.REJECTED
+    own = reader.open().get_data(as_text=True).split('id="own-comments"', 1)[1]
+    reason = re.search(r'<p class="rejected-reason"[^>]*>([^<]*)</p>', own).group(1)
+    categories = "нецензурная лексика, оскорбления или спам, оскорбления"
+    assert reason == f"Не опубликован. Причина: {categories}."
+    for word in ("мудак", "дурак", "1xbet"):
+        assert word not in reason
+
+
+def test_a_rejection_without_automatic_reasons_says_a_moderator_did_it(
+    app: Flask, reader: Commenting
+) -> None:
+    make_thread(app)
+    reader.post(text="Обычный текст")
     with app.app_context():
         c = db.session.scalar(sa.select(Comment))
         change_status(c, CommentStatus.REJECTED)
         db.session.commit()
-    assert "Отклонённый" not in reader.open().get_data(as_text=True)
-    assert "Отклонённый" not in other_reader.open().get_data(as_text=True)
+    assert "Не опубликован: отклонён модератором." in reader.open().get_data(as_text=True)
+
+
+def test_an_old_rejection_is_no_longer_shown(app: Flask, reader: Commenting) -> None:
+    make_thread(app)
+    reader.post(text="Давно отклонённый")
+    with app.app_context():
+        c = db.session.scalar(sa.select(Comment))
+        change_status(c, CommentStatus.REJECTED)
+        c.moderated_at = c.moderated_at - timedelta(days=REJECTED_SHOWN_DAYS, minutes=1)
+        db.session.commit()
+    assert "Давно отклонённый" not in reader.open().get_data(as_text=True)
 
 
 def test_edit_inside_the_window_rerenders_and_moderates_again(

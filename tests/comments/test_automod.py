@@ -272,7 +272,7 @@ def test_load_rules_reads_the_database_over_the_defaults(app) -> None:
         db.session.add_all(
             [
                 ModerationWord(kind="banned", pattern="редиск*"),
-                ModerationWord(kind="allowed", pattern="мудаков*"),
+                ModerationWord(kind="allowed", pattern="мудаков*", by_admin=True),
                 ModerationSetting(name="reject_at", value="90"),
                 ModerationSetting(name="review_at", value="не число"),  # ignored, logged
             ]

@@ -105,6 +105,29 @@ def test_post_wait_for_moderation_then_everyone_sees_it(
     expect(author.get_by_text(WAITING)).to_have_count(0)
 
 
+def test_the_author_sees_a_rejected_comment_and_why(
+    live_factory, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    server: LiveServer = live_factory()
+    make_thread(server.app)
+    author = new_page(browser, contexts)
+    author.goto(server.url(f"/w/comments/{KEY}"))
+    author.wait_for_function("() => window.htmx !== undefined")
+    write(author, "Айгуль", "Автор статьи мудак")
+    own = author.locator("#own-comments")
+    expect(own).to_contain_text(WAITING)
+    # The real worker's auto-moderator rejects it (a banned lemma).
+    server.run_worker_burst("--queue", "moderation")
+    assert stored(server.app) == [("Айгуль", "Автор статьи мудак", "rejected")]
+    author.reload()
+    expect(own.locator(".badge-rejected")).to_have_text("отклонён")
+    expect(own.locator(".rejected-reason")).to_have_text(
+        "Не опубликован. Причина: нецензурная лексика, оскорбления или спам."
+    )
+    expect(own).to_contain_text("Автор статьи мудак")
+    expect(author.locator("#comment-list")).not_to_contain_text("мудак")
+
+
 def test_reply_and_like_with_htmx(
     live_factory, browser: Browser, contexts: list[BrowserContext]
 ) -> None:

@@ -36,3 +36,30 @@ def test_upgrade_downgrade_upgrade_with_demo_data(empty_database_url, redis_url,
         db.session.remove()
         db.engine.dispose()
     app.extensions["polls_redis"].close()
+
+
+def test_by_admin_is_backfilled_from_the_audit_log(empty_database_url, redis_url, redis_prefix):
+    app = create_app(app_config(empty_database_url, redis_url, f"{redis_prefix}-mig2:"))
+    now = "2026-12-01 10:00:00"
+    with app.app_context():
+        upgrade(revision="25997cde6983")
+        insert = [
+            "INSERT INTO staff_users (id, username, password_hash, role, active, created_at)"
+            f" VALUES (1, 'boss', 'x', 'admin', TRUE, '{now}'),"
+            f" (2, 'mod', 'x', 'moderator', TRUE, '{now}')",
+            "INSERT INTO moderation_words (id, kind, pattern, created_at)"
+            f" VALUES (10, 'allowed', 'ху*', '{now}'), (11, 'allowed', 'кот', '{now}')",
+            "INSERT INTO audit_log (at, staff_id, staff_name, action, target_type, target_id)"
+            f" VALUES ('{now}', 1, 'boss', 'word.add', 'word', '10'),"
+            f" ('{now}', 2, 'mod', 'word.add', 'word', '11')",
+        ]
+        with db.engine.begin() as conn:
+            for statement in insert:
+                conn.execute(sa.text(statement))
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, by_admin FROM moderation_words ORDER BY id"))
+            assert [(i, bool(b)) for i, b in rows] == [(10, True), (11, False)]
+        downgrade(revision="base")
+        db.engine.dispose()
+    app.extensions["polls_redis"].close()

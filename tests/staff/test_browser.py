@@ -96,6 +96,43 @@ def test_moderator_works_the_queue_by_keyboard(live_server: LiveServer, page: Pa
     assert rejected.reason == "оскорбление" and rejected.staff_name == "mod"
 
 
+def russian_key(page: Page, key: str, code: str, shift: bool = False) -> None:
+    """A keydown as the Russian layout sends it: the letter it types, the key's place."""
+    page.evaluate(
+        """([key, code, shift]) => (document.activeElement || document.body).dispatchEvent(
+             new KeyboardEvent("keydown", {key, code, shiftKey: shift, bubbles: true}))""",
+        [key, code, shift],
+    )
+
+
+def test_queue_keys_work_with_the_russian_layout(live_server: LiveServer, page: Page) -> None:
+    app = live_server.app
+    make_staff(app, "mod", Role.MODERATOR)
+    first = make_comment(app, "первый: одобрить", status=CommentStatus.REVIEW)
+    second = make_comment(app, "второй: отклонить", status=CommentStatus.REVIEW)
+    page.goto(live_server.url("/staff/login?next=/staff/queue"))
+    page.fill("input[name=username]", "mod")
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    rows = page.locator("#list article.item")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_be_focused()
+
+    russian_key(page, "о", "KeyJ")  # j
+    expect(page.locator(f"#comment-{second}")).to_be_focused()
+    russian_key(page, "л", "KeyK")  # k
+    expect(page.locator(f"#comment-{first}")).to_be_focused()
+    russian_key(page, "ф", "KeyA")  # a: approve
+    expect(rows).to_have_count(1)
+    expect(page.locator(f"#comment-{second}")).to_be_focused()
+    russian_key(page, "к", "KeyR")  # r: the reason field takes the typing
+    expect(page.locator(f"#reason-reject-{second}")).to_be_focused()
+    page.keyboard.press("Escape")
+    russian_key(page, ",", "Slash", shift=True)  # ? is Shift+, on the Russian layout
+    expect(page.locator("#keys-help")).to_be_visible()
+    assert comment_state(app, first)[0] == CommentStatus.APPROVED
+
+
 def test_bulk_selection_leaves_the_queue_without_a_reload(
     live_server: LiveServer, page: Page
 ) -> None:

@@ -8,10 +8,13 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from polls_site.core.db import db
 from polls_site.models import AuditEntry, Ballot, ResultSnapshot, utcnow
+from polls_site.polls.exports import BALLOTS_HEADER, RESULTS_HEADER
 from polls_site.polls.recount import compute_snapshot
+from polls_site.staff.poll_editor.results import csv_labels
 from tests.support.app import drain_queue
 from tests.support.factories import add_ballots, make_poll, option_ids
 from tests.support.polls import Voting
@@ -107,7 +110,38 @@ def parse_csv(response) -> list[dict[str, str]]:
     assert "attachment" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(text[1:], newline="")))
+    header, *rows = list(csv.reader(io.StringIO(text[1:], newline="")))
+    # The header is in Russian, the columns in the format's order.
+    columns = RESULTS_HEADER if len(header) == len(RESULTS_HEADER) else BALLOTS_HEADER
+    assert header == [RUSSIAN_HEADERS[column] for column in columns]
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+RUSSIAN_HEADERS = {
+    "option_id": "id варианта",
+    "option": "вариант",
+    "votes": "голоса",
+    "percent": "процент",
+    "ballot_id": "id бюллетеня",
+    "created_at": "время голоса",
+    "voter": "избиратель (псевдоним)",
+    "has_cookie": "есть cookie",
+    "ip_hash": "Хеш IP",
+    "network_hash": "хеш сети",
+    "read_seconds": "секунд на чтение",
+    "option_ids": "id вариантов",
+    "options": "варианты",
+    "voided_at": "аннулирован",
+    "void_reason": "причина аннулирования",
+}
+
+
+def test_csv_headers_follow_the_staff_language(app, editor, poll_id) -> None:
+    with app.test_request_context(), force_locale("en"):
+        english = csv_labels()
+    assert set(english) == set(RUSSIAN_HEADERS) == {*RESULTS_HEADER, *BALLOTS_HEADER}
+    assert english["option_id"] == "option id" and english["voided_at"] == "voided at"
+    parse_csv(editor.get(f"/staff/polls/{poll_id}/results.csv"))  # Russian, in order
 
 
 def test_ballots_csv_round_trips_against_the_ballots(app, editor, client) -> None:

@@ -3,6 +3,8 @@ hide/restore, with thread counts and audit rows checked; htmx and plain posts.""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import Flask
 
@@ -256,3 +258,36 @@ def test_thread_link_is_only_a_web_link(app, moderator) -> None:
     page = moderator.get("/staff/queue").get_data(as_text=True)
     assert "javascript:" not in page
     assert "&lt;b&gt;Статья&lt;/b&gt;" in page
+
+
+def test_the_rule_filter_names_rules_in_russian(app, moderator) -> None:
+    reasons = [{"rule": "masked_word", "score": 40, "detail": "х*й", "spans": []}]
+    make_comment(app, "замаскировано", reasons=reasons, status=S.REVIEW)
+    page = moderator.get("/staff/queue").get_data(as_text=True)
+    assert '<option value="masked_word">Замаскированные запрещённые слова</option>' in page
+    assert ">masked_word<" not in page
+
+
+def test_a_reply_is_shown_with_the_comment_it_answers(app, moderator) -> None:
+    parent = make_comment(app, "Исходное мнение о статье", author_name="Бакыт")
+    make_comment(app, "Не согласен с вами", parent_id=parent, status=S.REVIEW)
+    page = moderator.get("/staff/queue").get_data(as_text=True)
+    quote = page[page.index('<blockquote class="parent"') :]
+    assert quote.index("В ответ Бакыт (одобрен):") < quote.index("Исходное мнение о статье")
+    assert quote.index("Исходное мнение о статье") < quote.index("Не согласен с вами")
+
+
+def test_the_authors_history_is_one_click_from_a_queue_item(app, moderator, admin) -> None:
+    old = make_comment(app, "Старый спокойный комментарий", status=S.REVIEW)
+    act(moderator, app, old, "reject", reason="не по теме")
+    make_comment(app, "Чужой комментарий", voter_key="c:someone-else", ip_hash="other")
+    make_comment(app, "Новый комментарий", status=S.REVIEW)
+    page = moderator.get("/staff/queue").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" class="history-link">', page).group(1)
+    assert link == "/staff/author?voter=c:reader-1"
+    history = moderator.get(link).get_data(as_text=True)
+    assert "Старый спокойный комментарий" in history and "Новый комментарий" in history
+    assert "Чужой комментарий" not in history
+    assert "mod: отклонил комментарий — не по теме" in history
+    assert "2 комментария" in history
+    assert moderator.get("/staff/author").status_code == 404

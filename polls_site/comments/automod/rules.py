@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 APPROVE, REVIEW, REJECT = "approve", "review", "reject"
 WORD_KINDS = ("banned", "suspect", "allowed")
+# The list of moderators' exceptions, given to Rules.build beside WORD_KINDS: they free
+# words from the suspect list only, never from the banned one (that takes an admin).
+MODERATORS_ALLOWED = "allowed_by_moderators"
 
 _LINK = re.compile(
     r"(?:https?://|www\.)[^\s<>\"']+"
@@ -74,12 +77,17 @@ def parse_setting(name: str, value: str | int | float) -> int | float:
 
 @dataclass(frozen=True)
 class Rules:
-    """Compiled word lists and the thresholds in force."""
+    """Compiled word lists and the thresholds in force.
+
+    ``allowed`` (the shipped exceptions and admins') frees words from both lists;
+    ``suspect_allowed`` adds moderators' exceptions, and frees words from the suspect list.
+    """
 
     banned: WordList
     suspect: WordList
     allowed: WordList
     settings: Mapping[str, int | float]
+    suspect_allowed: WordList
 
     @classmethod
     def build(
@@ -89,13 +97,17 @@ class Rules:
     ) -> Rules:
         """Rules from word lists by kind and setting overrides (defaults for the rest).
 
-        Without ``lists`` the shipped lists are used; the lists given are used alone.
+        Without ``lists`` the shipped lists are used; the lists given are used alone. The
+        ``MODERATORS_ALLOWED`` list holds exceptions that free suspect words only.
         """
         lists = default_words() if lists is None else lists
         merged = default_settings()
         for name, value in (settings or {}).items():
             merged[name] = parse_setting(name, value)
-        return cls(*(WordList(lists.get(kind, ())) for kind in WORD_KINDS), merged)
+        allowed = list(lists.get("allowed", ()))
+        limited = [*allowed, *lists.get(MODERATORS_ALLOWED, ())]
+        banned, suspect = (WordList(lists.get(kind, ())) for kind in ("banned", "suspect"))
+        return cls(banned, suspect, WordList(allowed), merged, WordList(limited))
 
 
 @dataclass(frozen=True)
@@ -133,7 +145,7 @@ def _fragments(text: str, spans: list[list[int]]) -> str:
 def _word_rules(text: str, text_words: list[Word], rules: Rules) -> list[dict]:
     found = []
     banned = rules.banned.hits(text_words, allowed=rules.allowed)
-    suspect = rules.suspect.hits(text_words, allowed=rules.allowed)
+    suspect = rules.suspect.hits(text_words, allowed=rules.suspect_allowed)
     # A banned word the analyser only guessed, or one behind a mask, may be innocent
     # (a surname it does not know, "х*р" may be "хор"): it goes to a moderator, at the
     # suspect score, instead of rejecting on its own.

@@ -13,7 +13,14 @@ from redis.exceptions import RedisError
 from ...core.db import db
 from ...core.redis import redis_client, rkey
 from ...models import ModerationSetting, ModerationWord
-from .rules import WORD_KINDS, Rules, default_settings, default_words, parse_setting
+from .rules import (
+    MODERATORS_ALLOWED,
+    WORD_KINDS,
+    Rules,
+    default_settings,
+    default_words,
+    parse_setting,
+)
 from .wordmatch import WordList
 
 log = logging.getLogger(__name__)
@@ -40,13 +47,16 @@ def _stored_rules() -> Rules:
     use_defaults = {**default_settings(), **settings}["use_default_words"]
     lists = default_words() if use_defaults else {}
     merged: dict[str, list[str]] = {kind: list(lists.get(kind, ())) for kind in WORD_KINDS}
-    for kind, pattern in db.session.execute(sa.select(ModerationWord.kind, ModerationWord.pattern)):
+    merged[MODERATORS_ALLOWED] = []
+    query = sa.select(ModerationWord.kind, ModerationWord.pattern, ModerationWord.by_admin)
+    for kind, pattern, by_admin in db.session.execute(query):
         try:
             WordList([pattern])
         except ValueError as exc:
             log.warning("moderation word ignored: %s", exc)
             continue
-        merged[kind].append(pattern)
+        # A moderator's exception never frees a banned word, whenever it was added.
+        merged[MODERATORS_ALLOWED if kind == "allowed" and not by_admin else kind].append(pattern)
     return Rules.build(merged, settings)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ...comments.automod.labels import rule_label
 from ...comments.automod.rules import describe_reason
+from ...core.db import db
 from ...core.htmx import is_htmx
 from ...models import Comment, Role
 from ..auth import current_staff, staff_required
@@ -40,10 +43,20 @@ class Row:
     history: dict[str, int]
     actions: list[str]
     notice: str = ""
+    # The comment a reply answers: a reply is judged with what it replies to.
+    parent: Comment | None = None
+
+
+def _parents(comments: list[Comment]) -> dict[int, Comment]:
+    ids = {c.parent_id for c in comments if c.parent_id is not None}
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.scalars(sa.select(Comment).where(Comment.id.in_(ids)))}
 
 
 def _rows(comments: list[Comment]) -> list[Row]:
     history = author_history({c.voter_key for c in comments})
+    parents = _parents(comments)
     return [
         Row(
             comment=c,
@@ -51,6 +64,7 @@ def _rows(comments: list[Comment]) -> list[Row]:
             reasons=[describe_reason(r) for r in c.reasons or []],
             history=history.get(c.voter_key, {"approved": 0, "rejected": 0}),
             actions=actions_for(c.status),
+            parent=parents.get(c.parent_id) if c.parent_id is not None else None,
         )
         for c in comments
     ]
@@ -68,6 +82,7 @@ def _list_page(kind: str) -> Response:
         "statuses": [(s.value, status_label(s)) for s in statuses],
         "threads": thread_choices(),
         "rules": known_rules() if kind == "queue" else [],
+        "rule_label": rule_label,
         "ban_days": BAN_DAYS,
         "here": request.full_path.rstrip("?"),
         "page_size": len(comments),

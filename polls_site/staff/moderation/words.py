@@ -1,5 +1,11 @@
 """The auto-moderator's word lists and thresholds, edited by staff, and the "test this text" box.
 
+Who may add what: moderators add banned and suspect entries (words, lemmas, patterns)
+and allowed exceptions that are exact words or lemmas; only an admin adds an allowed
+pattern (``*``, ``?``: one broad pattern would switch a list off) or an exception to a
+word the banned list catches, and only an admin's exceptions free banned words when the
+rules are applied (``automod.store``). Thresholds are admin-only too.
+
 Every change is audit-logged and followed by `rules_changed()`, so the workers and
 web processes reload the rules.
 """
@@ -11,8 +17,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from ...comments.automod import rules as automod
+from ...comments.automod.labels import SETTING_LABELS
 from ...comments.automod.store import load_rules, rules_changed
-from ...comments.automod.wordmatch import normalize_pattern
+from ...comments.automod.wordmatch import WordList, normalize_pattern
+from ...comments.automod.wordmatch import words as split_words
 from ...core.db import db
 from ...core.htmx import is_htmx
 from ...models import ModerationSetting, ModerationWord, Role, WordKind
@@ -28,6 +36,37 @@ MAX_TEST_TEXT = 5000
 def clean_pattern(raw: str) -> str:
     """A word pattern as stored: trimmed, lower case, inner runs of spaces collapsed."""
     return " ".join(raw.split()).lower()
+
+
+def banned_entry_freed(pattern: str, banned: WordList) -> str | None:
+    """The banned entry an allowed ``pattern`` would free, or None.
+
+    Caught when the pattern is a form of a banned lemma, has a banned lemma as its own,
+    or is a spelling a banned pattern takes (a guess counts: an admin decides).
+    """
+    for word in split_words(pattern):
+        matched = banned.match(word)
+        if matched is not None:
+            return matched[1]
+    return None
+
+
+def allowed_refusal(pattern: str, banned: WordList) -> str | None:
+    """Why a moderator (not an admin) may not add ``pattern`` as allowed, or None."""
+    if "*" in pattern or "?" in pattern:
+        return _(
+            "Only an admin may add an exception with * or ?: "
+            "a moderator's exception is an exact word or lemma."
+        )
+    entry = banned_entry_freed(pattern, banned)
+    if entry is not None:
+        return _(
+            "“%(pattern)s” is caught by the banned entry “%(entry)s”: "
+            "only an admin may make an exception to a banned word.",
+            pattern=pattern,
+            entry=entry,
+        )
+    return None
 
 
 def settings_in_force() -> list[tuple[str, object, str | None]]:
@@ -49,6 +88,7 @@ def _page(status: int = 200, **extra: object) -> Response:
         kinds=list(WordKind),
         defaults=automod.default_words(),
         settings=settings_in_force(),
+        setting_labels=SETTING_LABELS,
         can_set=has_role(current_staff(), Role.ADMIN),
         **extra,
     )
@@ -106,16 +146,23 @@ def add_word() -> Response:
             "error",
         )
         return _back()
+    by_admin = has_role(current_staff(), Role.ADMIN)
+    if kind == "allowed" and not by_admin:
+        refusal = allowed_refusal(pattern, load_rules().banned)
+        if refusal is not None:
+            flash(refusal, "error")
+            return _back()
     exists = db.session.scalar(
         sa.select(ModerationWord.id).where(
             ModerationWord.kind == kind, ModerationWord.pattern == pattern
         )
     )
     if exists is None:
-        word = ModerationWord(kind=kind, pattern=pattern)
+        word = ModerationWord(kind=kind, pattern=pattern, by_admin=by_admin)
         db.session.add(word)
         db.session.flush()
-        audit.record("word.add", "word", word.id, after={"kind": kind, "pattern": pattern})
+        after = {"kind": kind, "pattern": pattern, "by_admin": by_admin}
+        audit.record("word.add", "word", word.id, after=after)
         db.session.commit()
         rules_changed()
         flash(_("Added “%(pattern)s”.", pattern=pattern), "success")
@@ -157,7 +204,12 @@ def set_setting() -> Response:
             value = str(automod.parse_setting(name, raw))
         except ValueError:
             flash(
-                _("“%(value)s” is not a valid value for %(name)s.", value=raw, name=name), "error"
+                _(
+                    "“%(value)s” is not a valid value for %(name)s.",
+                    value=raw,
+                    name=SETTING_LABELS[name][0] if name in SETTING_LABELS else name,
+                ),
+                "error",
             )
             return _back()
         if current is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ...core.converters import parse_id
 from ...core.db import db
@@ -126,6 +127,32 @@ def void(poll_id: int) -> Response:
     return back
 
 
+# The exports' column headers in the staff's language (issue 16); the columns and their
+# order are the export format's (polls/exports.py), not the language's.
+CSV_LABELS = {
+    "option_id": _l("option id"),
+    "option": _l("option"),
+    "votes": _l("votes"),
+    "percent": _l("percent"),
+    "ballot_id": _l("ballot id"),
+    "created_at": _l("cast at"),
+    "voter": _l("voter (pseudonym)"),
+    "has_cookie": _l("has a cookie"),
+    "ip_hash": _l("IP hash"),
+    "network_hash": _l("network hash"),
+    "read_seconds": _l("seconds reading"),
+    "option_ids": _l("option ids"),
+    "options": _l("options"),
+    "voided_at": _l("voided at"),
+    "void_reason": _l("void reason"),
+}
+
+
+def csv_labels() -> dict[str, str]:
+    """The CSV header labels in the current locale."""
+    return {column: str(label) for column, label in CSV_LABELS.items()}
+
+
 def _csv_response(body, filename: str) -> Response:
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -151,7 +178,7 @@ def export_results(poll_id: int) -> Response:
     ]
     audit.record("poll.export", "poll", poll.id, None, {"file": "results"})
     db.session.commit()
-    return _csv_response(results_csv(rows), f"poll-{poll.id}-results.csv")
+    return _csv_response(results_csv(rows, csv_labels()), f"poll-{poll.id}-results.csv")
 
 
 @bp.get("/polls/<int:poll_id>/ballots.csv")
@@ -162,5 +189,6 @@ def export_ballots(poll_id: int) -> Response:
     texts = {o.id: o.text for o in poll.options}
     audit.record("poll.export", "poll", poll.id, None, {"file": "ballots"})
     db.session.commit()
-    body = ballots_csv(ballot_rows(poll.id), texts, current_app.config["SECRET_KEY"])
+    secret = current_app.config["SECRET_KEY"]
+    body = ballots_csv(ballot_rows(poll.id), texts, secret, csv_labels())
     return _csv_response("".join(body), f"poll-{poll.id}-ballots.csv")
