@@ -21,14 +21,33 @@ from ...polls.editing import (
     parse_rows,
     rows_from_options,
 )
-from ...polls.lifecycle import close_poll, open_poll, poll_changed, reopen_poll
+from ...polls.lifecycle import (
+    UNDO_CLOSE_SECONDS,
+    can_undo_close,
+    close_poll,
+    open_poll,
+    poll_changed,
+    reopen_poll,
+    results_frozen,
+    undo_close,
+    undo_close_until,
+)
 from ...polls.screens import PollScreen
 from ...polls.sections import mark_current
 from .. import audit
 from ..auth import current_staff, has_role, staff_required
 from ..blueprint import bp
 from .forms import CurrentForm, PollForm, to_local
-from .store import claim_revision, clone_poll, option_votes, poll_listing, save_poll
+from .store import (
+    PollFrozen,
+    claim_revision,
+    clone_poll,
+    ensure_editable,
+    last_editor_close,
+    option_votes,
+    poll_listing,
+    save_poll,
+)
 
 
 @bp.app_template_global()
@@ -73,12 +92,14 @@ def _render_editor(
     changes: Sequence[TextChange] = (),
     status: int = 200,
     revision: int | None = None,
+    confirm_close: bool = False,
 ) -> Response:
     template = "staff/polls/_editor.html" if is_htmx() else "staff/polls/edit.html"
     if revision is None:
         revision = _posted_revision(poll)
     body = render_template(
         template,
+        **_status_context(poll, confirm_close),
         poll=poll,
         revision=revision,
         form=form,
@@ -125,21 +146,51 @@ def _posted_revision(poll: Poll | None) -> int:
         return -1  # never a stored revision: the save is treated as a conflict
 
 
+def _status_context(poll: Poll | None, confirm_close: bool = False) -> dict[str, object]:
+    """What the status section shows: frozen or not, the undo button and its deadline."""
+    if poll is None:
+        return {"frozen": False, "undo_until": None, "confirm_close": False, "undo_seconds": 0}
+    close = last_editor_close(poll.id) if poll.status == PollStatus.CLOSED else None
+    undoable = close is not None and can_undo_close(poll, close.closed_at)
+    return {
+        "frozen": results_frozen(poll),
+        "undo_until": undo_close_until(close.closed_at) if undoable else None,
+        "confirm_close": confirm_close,
+        "undo_seconds": UNDO_CLOSE_SECONDS,
+    }
+
+
+def _stored_form(poll: Poll | None) -> tuple[PollForm, list[OptionRow]]:
+    """The editor form and rows as the poll is stored (or empty, for a new poll)."""
+    if poll is None:
+        return PollForm(), [OptionRow("new1", ""), OptionRow("new2", "")]
+    form = PollForm(obj=poll)
+    form.opens_at.data, form.closes_at.data = to_local(poll.opens_at), to_local(poll.closes_at)
+    return form, rows_from_options([(o.id, o.text, o.hidden) for o in poll.options])
+
+
+def _stored_editor(poll: Poll, errors: Sequence[str], status: int, **extra) -> Response:
+    """The editor showing the stored poll (not what was posted), with ``errors``."""
+    form, rows = _stored_form(poll)
+    return _render_editor(
+        poll, form, rows, option_votes(poll.id), errors=errors, status=status, **extra
+    )
+
+
 def _edit(poll: Poll | None) -> Response:
     votes = option_votes(poll.id) if poll is not None else {}
     stored = {o.id: o.text for o in poll.options} if poll is not None else {}
     if request.method == "GET":
-        form = PollForm(obj=poll) if poll is not None else PollForm()
-        if poll is not None:
-            form.opens_at.data, form.closes_at.data = (
-                to_local(poll.opens_at),
-                to_local(poll.closes_at),
-            )
-            rows = rows_from_options([(o.id, o.text, o.hidden) for o in poll.options])
-        else:
-            rows = [OptionRow("new1", ""), OptionRow("new2", "")]
+        form, rows = _stored_form(poll)
         return _render_editor(poll, form, rows, votes)
 
+    if poll is not None:
+        # Every post (a save, or adding, removing or moving a row) is refused on a
+        # frozen poll: the form shows the stored poll again, nothing is written.
+        try:
+            ensure_editable(poll)
+        except PollFrozen as frozen:
+            return _stored_editor(poll, [frozen.message], 409, revision=poll.revision)
     form = PollForm()
     rows = parse_rows(request.form, request.form.getlist("row"))
     op = request.form.get("op", "save")
@@ -191,7 +242,8 @@ def preview_poll() -> str:
 @bp.post("/polls/<int:poll_id>/status")
 @staff_required(Role.EDITOR)
 def set_status(poll_id: int) -> Response:
-    """Open or close a poll now; reopening a closed poll is for admins only."""
+    """Open, close (after a confirmation step), undo a close within its window, or reopen
+    (admins only)."""
     poll = _poll_or_404(poll_id)
     action = request.form.get("action")
     before = {"status": str(poll.status), "closes_at": _iso(poll.closes_at)}
@@ -201,7 +253,20 @@ def set_status(poll_id: int) -> Response:
             return redirect(url_for("staff.edit_poll", poll_id=poll.id), code=303)
         open_poll(poll)
     elif action == "close" and poll.status == PollStatus.OPEN:
+        if not request.form.get("confirmed"):
+            return _confirm_close(poll)
         close_poll(poll)
+    elif action == "undo_close":
+        close = last_editor_close(poll.id)
+        if close is None or not can_undo_close(poll, close.closed_at):
+            message = _(
+                "The close can no longer be undone: %(num)d seconds have passed, or the "
+                "poll's status changed since. Only an admin can reopen the poll.",
+                num=UNDO_CLOSE_SECONDS,
+            )
+            return _stored_editor(poll, [message], 409)
+        undo_close(poll, close.previous_closes_at)
+        action = "close_undo"
     elif action == "reopen" and poll.status == PollStatus.CLOSED:
         if not has_role(current_staff(), Role.ADMIN):
             abort(403)
@@ -218,8 +283,28 @@ def set_status(poll_id: int) -> Response:
     )
     db.session.commit()
     poll_changed(poll.id)
-    flash(_("The poll's status is changed."), "success")
+    if action == "close":
+        flash(
+            _(
+                "The poll is closed. You can undo this for %(num)d seconds; after that "
+                "only an admin can reopen it.",
+                num=UNDO_CLOSE_SECONDS,
+            ),
+            "success",
+        )
+    else:
+        flash(_("The poll's status is changed."), "success")
     return redirect(url_for("staff.edit_poll", poll_id=poll.id), code=303)
+
+
+def _confirm_close(poll: Poll) -> Response:
+    """The confirmation step of «close now»: the status section asks (htmx swaps only
+    that section in; without JavaScript it is the editor page with the question)."""
+    if is_htmx():
+        return Response(
+            render_template("staff/polls/_status.html", poll=poll, **_status_context(poll, True))
+        )
+    return _stored_editor(poll, (), 200, confirm_close=True)
 
 
 def _iso(value) -> str | None:
