@@ -302,7 +302,12 @@ def _confirm_close(poll: Poll) -> Response:
     that section in; without JavaScript it is the editor page with the question)."""
     if is_htmx():
         return Response(
-            render_template("staff/polls/_status.html", poll=poll, **_status_context(poll, True))
+            render_template(
+                "staff/polls/_status.html",
+                poll=poll,
+                current_form=CurrentForm(),
+                **_status_context(poll, True),
+            )
         )
     return _stored_editor(poll, (), 200, confirm_close=True)
 
