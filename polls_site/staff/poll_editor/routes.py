@@ -1,5 +1,6 @@
-"""The poll editor (editor role): list, create, edit with a live preview, open and close,
-mark as current, clone. Every change is audit-logged in its own transaction."""
+"""The poll editor (editor role): list, create, edit with a live preview (read-only once
+the poll is closed), mark as current, clone; the status actions are in ``status.py``.
+Every change is audit-logged in its own transaction."""
 
 from __future__ import annotations
 
@@ -24,18 +25,14 @@ from ...polls.editing import (
 from ...polls.lifecycle import (
     UNDO_CLOSE_SECONDS,
     can_undo_close,
-    close_poll,
-    open_poll,
     poll_changed,
-    reopen_poll,
     results_frozen,
-    undo_close,
     undo_close_until,
 )
 from ...polls.screens import PollScreen
 from ...polls.sections import mark_current
 from .. import audit
-from ..auth import current_staff, has_role, staff_required
+from ..auth import staff_required
 from ..blueprint import bp
 from .forms import CurrentForm, PollForm, to_local
 from .store import (
@@ -60,7 +57,8 @@ def poll_status_label(poll: Poll) -> str:
     return _("closed")
 
 
-def _poll_or_404(poll_id: int) -> Poll:
+def poll_or_404(poll_id: int) -> Poll:
+    """The stored poll, or 404."""
     poll = db.session.get(Poll, poll_id)
     if poll is None:
         abort(404)
@@ -99,7 +97,7 @@ def _render_editor(
         revision = _posted_revision(poll)
     body = render_template(
         template,
-        **_status_context(poll, confirm_close),
+        **status_context(poll, confirm_close),
         poll=poll,
         revision=revision,
         form=form,
@@ -131,7 +129,7 @@ def new_poll() -> Response:
 @staff_required(Role.EDITOR)
 def edit_poll(poll_id: int) -> Response:
     """Edit a poll's settings and options."""
-    return _edit(_poll_or_404(poll_id))
+    return _edit(poll_or_404(poll_id))
 
 
 def _posted_revision(poll: Poll | None) -> int:
@@ -146,7 +144,7 @@ def _posted_revision(poll: Poll | None) -> int:
         return -1  # never a stored revision: the save is treated as a conflict
 
 
-def _status_context(poll: Poll | None, confirm_close: bool = False) -> dict[str, object]:
+def status_context(poll: Poll | None, confirm_close: bool = False) -> dict[str, object]:
     """What the status section shows: frozen or not, the undo button and its deadline."""
     if poll is None:
         return {"frozen": False, "undo_until": None, "confirm_close": False, "undo_seconds": 0}
@@ -169,7 +167,7 @@ def _stored_form(poll: Poll | None) -> tuple[PollForm, list[OptionRow]]:
     return form, rows_from_options([(o.id, o.text, o.hidden) for o in poll.options])
 
 
-def _stored_editor(poll: Poll, errors: Sequence[str], status: int, **extra) -> Response:
+def stored_editor(poll: Poll, errors: Sequence[str], status: int, **extra) -> Response:
     """The editor showing the stored poll (not what was posted), with ``errors``."""
     form, rows = _stored_form(poll)
     return _render_editor(
@@ -190,7 +188,7 @@ def _edit(poll: Poll | None) -> Response:
         try:
             ensure_editable(poll)
         except PollFrozen as frozen:
-            return _stored_editor(poll, [frozen.message], 409, revision=poll.revision)
+            return stored_editor(poll, [frozen.message], 409, revision=poll.revision)
     form = PollForm()
     rows = parse_rows(request.form, request.form.getlist("row"))
     op = request.form.get("op", "save")
@@ -239,88 +237,11 @@ def preview_poll() -> str:
     return render_template("staff/polls/_preview.html", preview=_preview_screen(form, rows))
 
 
-@bp.post("/polls/<int:poll_id>/status")
-@staff_required(Role.EDITOR)
-def set_status(poll_id: int) -> Response:
-    """Open, close (after a confirmation step), undo a close within its window, or reopen
-    (admins only)."""
-    poll = _poll_or_404(poll_id)
-    action = request.form.get("action")
-    before = {"status": str(poll.status), "closes_at": _iso(poll.closes_at)}
-    if action == "open" and poll.status == PollStatus.DRAFT:
-        if sum(1 for o in poll.options if not o.hidden) < 2:
-            flash(_("A poll needs at least two visible options."), "error")
-            return redirect(url_for("staff.edit_poll", poll_id=poll.id), code=303)
-        open_poll(poll)
-    elif action == "close" and poll.status == PollStatus.OPEN:
-        if not request.form.get("confirmed"):
-            return _confirm_close(poll)
-        close_poll(poll)
-    elif action == "undo_close":
-        close = last_editor_close(poll.id)
-        if close is None or not can_undo_close(poll, close.closed_at):
-            message = _(
-                "The close can no longer be undone: %(num)d seconds have passed, or the "
-                "poll's status changed since. Only an admin can reopen the poll.",
-                num=UNDO_CLOSE_SECONDS,
-            )
-            return _stored_editor(poll, [message], 409)
-        undo_close(poll, close.previous_closes_at)
-        action = "close_undo"
-    elif action == "reopen" and poll.status == PollStatus.CLOSED:
-        if not has_role(current_staff(), Role.ADMIN):
-            abort(403)
-        reopen_poll(poll)
-    else:
-        flash(_("The poll cannot do that in its current state."), "error")
-        return redirect(url_for("staff.edit_poll", poll_id=poll.id), code=303)
-    audit.record(
-        f"poll.{action}",
-        "poll",
-        poll.id,
-        before,
-        {"status": str(poll.status), "closes_at": _iso(poll.closes_at)},
-    )
-    db.session.commit()
-    poll_changed(poll.id)
-    if action == "close":
-        flash(
-            _(
-                "The poll is closed. You can undo this for %(num)d seconds; after that "
-                "only an admin can reopen it.",
-                num=UNDO_CLOSE_SECONDS,
-            ),
-            "success",
-        )
-    else:
-        flash(_("The poll's status is changed."), "success")
-    return redirect(url_for("staff.edit_poll", poll_id=poll.id), code=303)
-
-
-def _confirm_close(poll: Poll) -> Response:
-    """The confirmation step of «close now»: the status section asks (htmx swaps only
-    that section in; without JavaScript it is the editor page with the question)."""
-    if is_htmx():
-        return Response(
-            render_template(
-                "staff/polls/_status.html",
-                poll=poll,
-                current_form=CurrentForm(),
-                **_status_context(poll, True),
-            )
-        )
-    return _stored_editor(poll, (), 200, confirm_close=True)
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
-
 @bp.post("/polls/<int:poll_id>/current")
 @staff_required(Role.EDITOR)
 def set_current(poll_id: int) -> Response:
     """Make the poll the current one of a portal section, or stop it being current."""
-    poll = _poll_or_404(poll_id)
+    poll = poll_or_404(poll_id)
     if request.form.get("clear"):
         before = poll.current_section
         poll.current_section = None
@@ -353,7 +274,7 @@ def set_current(poll_id: int) -> Response:
 @staff_required(Role.EDITOR)
 def clone(poll_id: int) -> Response:
     """Copy a poll into a new draft (visible options, settings; no dates, no votes)."""
-    source = _poll_or_404(poll_id)
+    source = poll_or_404(poll_id)
     copy = clone_poll(source, source.question)
     db.session.commit()
     flash(_("This is a copy: a new draft."), "success")
