@@ -35,7 +35,9 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "Read-only JSON for published polls and comment counts. Drafts are never "
                 "listed. Percentages are integers that add up to 100 over the visible options "
                 "(largest remainder); they are null while a poll has fewer voters than its "
-                "minimum sample."
+                "minimum sample. A poll whose results are hidden (visible after voting, after "
+                "closing, or never) publishes no total, count or share until its setting allows: "
+                "its total is null in the list and /results answers 403."
             ),
         },
         "servers": [{"url": server_url}],
@@ -133,13 +135,38 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "schemas": {
                 "PollSummary": {
                     "type": "object",
-                    "required": ["id", "question", "status", "total"],
+                    "required": ["id", "question", "status", "results_public", "total"],
                     "properties": {
                         "id": {"type": "integer"},
                         "question": {"type": "string"},
                         "status": {"type": "string", "enum": ["open", "closed"]},
-                        "total": {"type": "integer", "minimum": 0},
+                        "results_public": {
+                            "type": "boolean",
+                            "description": "Whether /results answers for this poll now",
+                        },
+                        "total": {
+                            "type": ["integer", "null"],
+                            "minimum": 0,
+                            "description": "Votes counted; null while the results are hidden",
+                        },
                     },
+                    # Examples hold no real poll's numbers: one public, one hidden.
+                    "examples": [
+                        {
+                            "id": 2,
+                            "question": "Как вы оцениваете работу общественного транспорта?",
+                            "status": "closed",
+                            "results_public": True,
+                            "total": 120,
+                        },
+                        {
+                            "id": 3,
+                            "question": "Кто победит на выборах?",
+                            "status": "open",
+                            "results_public": False,
+                            "total": None,
+                        },
+                    ],
                 },
                 "ResultOption": {
                     "type": "object",

@@ -9,9 +9,10 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from ..comments.counts import MAX_KEYS, comment_counts
 from ..comments.keys import valid_thread_key
 from ..core.db import db
-from ..models import Poll, PollStatus, ResultSnapshot
+from ..models import Poll, PollStatus, ResultSnapshot, utcnow
 from ..polls.sections import current_poll_id, valid_section
-from ..polls.service import get_public_poll, results_public, results_view
+from ..polls.service import get_public_poll, results_view
+from ..polls.visibility import results_public
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -19,17 +20,25 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/polls")
 def polls() -> Response:
-    """Every published poll, newest first, with its counted total."""
+    """Every published poll, newest first, with its counted total where results are public."""
+    now = utcnow()
     rows = db.session.execute(
-        sa.select(Poll.id, Poll.question, Poll.status, ResultSnapshot.total)
+        sa.select(Poll, ResultSnapshot.total)
         .outerjoin(ResultSnapshot, ResultSnapshot.poll_id == Poll.id)
         .where(Poll.status != PollStatus.DRAFT)
         .order_by(Poll.id.desc())
     ).all()
     return jsonify(
         [
-            {"id": poll_id, "question": question, "status": status, "total": total or 0}
-            for poll_id, question, status, total in rows
+            {
+                "id": poll.id,
+                "question": poll.question,
+                "status": poll.status,
+                "results_public": results_public(poll, now),
+                # The same rule as /results: a hidden poll's total is not published either.
+                "total": (total or 0) if results_public(poll, now) else None,
+            }
+            for poll, total in rows
         ]
     )
 

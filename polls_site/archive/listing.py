@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from ..core.db import db
 from ..models import Ballot, Poll, PollStatus, ResultSnapshot
 from ..polls.cache import PollInfo, load_poll
-from ..polls.service import ResultsView, results_public, results_view
+from ..polls.service import ResultsView, results_view
+from ..polls.visibility import results_public
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from markupsafe import Markup
 
 from ..core.converters import parse_count
 from ..polls.screens import screen_for, thank_after_redirect
-from ..polls.service import get_public_poll, results_public
+from ..polls.service import get_public_poll
+from ..polls.visibility import results_public
 from ..widget.voters import current_voter, reader_is_known
 from .cache import archive_html
 from .listing import archive_page, method_card

@@ -2,6 +2,11 @@
 
 Closing sets ``closes_at`` to the moment of closing (unless it was earlier): the
 recount counts only ballots cast before it, so a closed poll's results are frozen.
+Once voting is over a published poll is frozen (``results_frozen``): its question,
+options, their texts and visibility and every setting that shapes the published
+outcome are read-only, so the archive and the method card show what voters saw. The
+editor who closed it may undo that for ``UNDO_CLOSE_SECONDS``; after that only an
+admin can reopen it.
 The scheduler pass runs in the worker and is idempotent: each transition is a
 conditional UPDATE, so two workers (or a worker and an editor) cannot apply it twice.
 """
@@ -9,7 +14,7 @@ conditional UPDATE, so two workers (or a worker and an editor) cannot apply it t
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -23,6 +28,40 @@ from .versions import polls_changed
 log = logging.getLogger(__name__)
 
 SCHEDULER_NAME = "scheduler"
+# How long the editor who pressed «Закрыть сейчас» may take it back.
+UNDO_CLOSE_SECONDS = 60
+
+
+def results_frozen(poll: Poll, now: datetime | None = None) -> bool:
+    """Is ``poll``'s published outcome frozen (read-only until an admin reopens it)?
+
+    Every published poll whose voting is over, at once: during the undo window the
+    closing editor may reopen it (``can_undo_close``), but not edit it closed, so no
+    change ever reaches a result that is already shown as final. Drafts were never
+    shown to a reader and stay editable whatever their dates say.
+    """
+    return poll.status != PollStatus.DRAFT and poll.voting_state(now) == "closed"
+
+
+def undo_close_until(closed_at: datetime) -> datetime:
+    """The moment an editor's «close now» at ``closed_at`` can no longer be undone."""
+    return closed_at + timedelta(seconds=UNDO_CLOSE_SECONDS)
+
+
+def can_undo_close(poll: Poll, closed_at: datetime | None, now: datetime | None = None) -> bool:
+    """May the editor's close at ``closed_at`` (None: nobody closed it by hand) be undone?
+
+    Only while it is still that close which holds (``closes_at`` is its moment: a
+    scheduled close or an admin's later change is not undone this way) and the window
+    has not ended.
+    """
+    now = now or utcnow()
+    return (
+        closed_at is not None
+        and poll.status == PollStatus.CLOSED
+        and poll.closes_at == closed_at
+        and now < undo_close_until(closed_at)
+    )
 
 
 def open_poll(poll: Poll, now: datetime | None = None) -> None:
@@ -41,6 +80,16 @@ def close_poll(poll: Poll, now: datetime | None = None) -> None:
     poll.status = PollStatus.CLOSED
     if poll.closes_at is None or poll.closes_at > now:
         poll.closes_at = now
+
+
+def undo_close(
+    poll: Poll, previous_closes_at: datetime | None, now: datetime | None = None
+) -> None:
+    """Take back an editor's close: open again, with the closing time it had before
+    (dropped if that has passed meanwhile)."""
+    now = now or utcnow()
+    poll.status = PollStatus.OPEN
+    poll.closes_at = previous_closes_at if previous_closes_at and previous_closes_at > now else None
 
 
 def reopen_poll(poll: Poll, closes_at: datetime | None = None) -> None:

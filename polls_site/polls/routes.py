@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from ..core.htmx import is_htmx
 from ..core.metrics import count_vote
 from ..core.session import csrf
-from ..models import ResultsVisibility, utcnow
+from ..models import utcnow
 from ..widget.html import cached_html, variant
 from ..widget.notices import Notice, busy_refusal, foreign_post_refusal
 from ..widget.voters import (
@@ -26,9 +26,9 @@ from .service import (
     get_public_poll,
     own_ballot,
     published_version,
-    results_public,
     results_view,
 )
+from .visibility import results_cache_control, results_public, results_visible
 
 bp = Blueprint("polls", __name__, url_prefix="/w/poll")
 # Widget POSTs carry a signed per-render token instead of the session-based one:
@@ -143,12 +143,14 @@ def vote(poll_id: int) -> Response:
 def results(poll_id: int) -> Response:
     """The results partial; 204 when the reader already shows the current version."""
     current = published_version(poll_id) if is_htmx() else None
+    # The poll comes from the near cache or Redis (the 204 still needs no database):
+    # whether a shared cache may keep the answer depends on its visibility setting.
+    poll = get_public_poll(poll_id)
     if current is not None and current == request.args.get("v"):
         response = Response(status=204)
-        response.headers["Cache-Control"] = "public, max-age=2"
+        response.headers["Cache-Control"] = results_cache_control(poll, 2)
         response.headers["Vary"] = "HX-Request"
         return response
-    poll = get_public_poll(poll_id)
     if not is_htmx():
         screen = screen_for(poll, current_voter(), want_results=True, look_up_own=reader_is_known())
         return _respond(screen)
@@ -164,16 +166,20 @@ def results(poll_id: int) -> Response:
                 page_key("results", poll.id), variant(current), render, _cache_seconds()
             )
         response = Response(body)
-        response.headers["Cache-Control"] = "public, max-age=2"
+        response.headers["Cache-Control"] = results_cache_control(poll, 2)
     else:
         own = own_ballot(poll.id, current_voter()) if reader_is_known() else None
-        if own is None or poll.results_visibility != ResultsVisibility.AFTER_VOTE:
-            return Response(render_template("polls/_hidden.html", poll=poll), status=403)
-        response = Response(
-            render_template(
-                "polls/_results.html", results=results_view(poll, own), poll=poll, own_choice=own[1]
+        if own is None or not results_visible(poll, None, has_voted=True):
+            response = Response(render_template("polls/_hidden.html", poll=poll), status=403)
+        else:
+            response = Response(
+                render_template(
+                    "polls/_results.html",
+                    results=results_view(poll, own),
+                    poll=poll,
+                    own_choice=own[1],
+                )
             )
-        )
         response.headers["Cache-Control"] = "private, no-store"
     response.headers["Vary"] = "HX-Request"
     return response

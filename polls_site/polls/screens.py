@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from ..widget.notices import Notice
 from ..widget.voters import Voter, make_form_token
 from .cache import PollInfo
-from .service import ResultsView, own_ballot, results_public, results_view, results_visible
+from .service import ResultsView, own_ballot, results_view
+from .visibility import results_public, results_visible
 
 
 @dataclass
@@ -57,7 +58,7 @@ def screen_for(
     if state == "not_open_yet":
         screen.mode = "not_open"
     elif own is not None or state == "closed" or want_results:
-        if results_visible(poll, has_voted=own is not None):
+        if results_visible(poll, None, has_voted=own is not None):
             screen.mode = "results"
             screen.results = results_view(poll, own)
         elif own is not None:

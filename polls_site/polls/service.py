@@ -15,7 +15,7 @@ from ..core.clients import client_ip, ip_hash, limit_hash, network_hash, network
 from ..core.db import db
 from ..core.near_cache import near_cache
 from ..core.redis import redis_client
-from ..models import Ballot, BallotChoice, PollStatus, ResultSnapshot, ResultsVisibility
+from ..models import Ballot, BallotChoice, PollStatus, ResultSnapshot
 from ..widget.voters import Voter
 from . import limits
 from .cache import PollInfo, load_poll
@@ -93,22 +93,6 @@ def own_ballot(poll_id: int, voter: Voter) -> tuple[int, list[int]] | None:
     if not rows:
         return None
     return rows[0][0], [option_id for _, option_id in rows]
-
-
-def results_public(poll: PollInfo) -> bool:
-    """May anyone see the results right now (without having voted)?"""
-    if poll.results_visibility == ResultsVisibility.ALWAYS:
-        return True
-    if poll.results_visibility == ResultsVisibility.NEVER:
-        return False
-    return poll.voting_state() == "closed"
-
-
-def results_visible(poll: PollInfo, has_voted: bool) -> bool:
-    """May this reader see the results?"""
-    if results_public(poll):
-        return True
-    return has_voted and poll.results_visibility == ResultsVisibility.AFTER_VOTE
 
 
 @dataclass(frozen=True)

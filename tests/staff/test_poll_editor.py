@@ -228,7 +228,11 @@ def test_open_close_and_only_an_admin_reopens(app, editor, admin) -> None:
     poll_id = make_poll(app, status=PollStatus.DRAFT)
     assert editor.post(f"/staff/polls/{poll_id}/status", {"action": "open"}).status_code == 303
     assert stored(app, poll_id)[1] == "open"
-    assert editor.post(f"/staff/polls/{poll_id}/status", {"action": "close"}).status_code == 303
+    asked = editor.post(f"/staff/polls/{poll_id}/status", {"action": "close"})
+    assert asked.status_code == 200 and "Закрыть опрос сейчас?" in asked.get_data(as_text=True)
+    assert stored(app, poll_id)[1] == "open"  # only asked, nothing changed
+    closing = {"action": "close", "confirmed": "1"}
+    assert editor.post(f"/staff/polls/{poll_id}/status", closing).status_code == 303
     assert stored(app, poll_id)[1] == "closed"
     with app.app_context():
         assert db.session.get(Poll, poll_id).closes_at is not None

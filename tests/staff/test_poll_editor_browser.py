@@ -4,10 +4,11 @@ and a vote from a poll's archive page."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import BrowserContext, Page, expect
 
 from polls_site.core.db import db
-from polls_site.models import Poll, Role
+from polls_site.models import AuditEntry, Poll, Role
 
 # Importing test_browser skips this module too when Chromium is missing.
 from tests.polls.test_browser import THANKS, VOTE
@@ -84,3 +85,35 @@ def test_vote_from_the_archive_page(live_server: LiveServer, tab: Page) -> None:
     expect(tab.locator("#poll .notice-success")).to_have_text(THANKS)
     assert tab.url.endswith(f"/polls/{poll_id}")  # swapped in place, still the archive page
     assert ballot_count(live_server.app, poll_id) == 1
+
+
+def test_close_now_asks_then_can_be_undone(live_server: LiveServer, tab: Page) -> None:
+    poll_id = make_poll(live_server.app, ["Да", "Нет"], question="Закрыть?")
+    make_staff(live_server.app, "ed", Role.EDITOR)
+    log_in(tab, live_server, "ed")
+    tab.goto(live_server.url(f"/staff/polls/{poll_id}"))
+    tab.evaluate("window.notReloaded = true")
+    tab.get_by_role("button", name="Закрыть сейчас", exact=True).click()
+    # The question is swapped into the status section; nothing is closed yet.
+    status = tab.locator("#poll-status")
+    expect(status.locator(".confirm-close")).to_contain_text("Закрыть опрос сейчас?")
+    assert tab.evaluate("window.notReloaded") is True
+    with live_server.app.app_context():
+        assert db.session.get(Poll, poll_id).status == "open"
+        db.session.remove()
+    tab.get_by_role("button", name="Да, закрыть сейчас").click()
+    expect(tab.locator(".notice-success")).to_contain_text("Опрос закрыт.")
+    expect(tab.locator("input[name^=text-]").first).to_be_disabled()
+    tab.get_by_role("button", name="Отменить закрытие").click()
+    expect(tab.locator(".notice-success")).to_have_text("Состояние опроса изменено.")
+    expect(tab.get_by_role("button", name="Закрыть сейчас", exact=True)).to_be_visible()
+    expect(tab.locator("input[name^=text-]").first).to_be_enabled()
+    with live_server.app.app_context():
+        assert db.session.get(Poll, poll_id).status == "open"
+        actions = db.session.scalars(
+            sa.select(AuditEntry.action)
+            .where(AuditEntry.target_type == "poll")
+            .order_by(AuditEntry.id)
+        ).all()
+        db.session.remove()
+    assert actions == ["poll.close", "poll.close_undo"]

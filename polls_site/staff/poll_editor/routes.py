@@ -1,5 +1,6 @@
-"""The poll editor (editor role): list, create, edit with a live preview, open and close,
-mark as current, clone. Every change is audit-logged in its own transaction."""
+"""The poll editor (editor role): list, create, edit with a live preview (read-only once
+the poll is closed), mark as current, clone; the status actions are in ``status.py``.
+Every change is audit-logged in its own transaction."""
 
 from __future__ import annotations
 
@@ -21,14 +22,29 @@ from ...polls.editing import (
     parse_rows,
     rows_from_options,
 )
-from ...polls.lifecycle import close_poll, open_poll, poll_changed, reopen_poll
+from ...polls.lifecycle import (
+    UNDO_CLOSE_SECONDS,
+    can_undo_close,
+    poll_changed,
+    results_frozen,
+    undo_close_until,
+)
 from ...polls.screens import PollScreen
 from ...polls.sections import mark_current
 from .. import audit
-from ..auth import current_staff, has_role, staff_required
+from ..auth import staff_required
 from ..blueprint import bp
 from .forms import CurrentForm, PollForm, to_local
-from .store import claim_revision, clone_poll, option_votes, poll_listing, save_poll
+from .store import (
+    PollFrozen,
+    claim_revision,
+    clone_poll,
+    ensure_editable,
+    last_editor_close,
+    option_votes,
+    poll_listing,
+    save_poll,
+)
 
 
 @bp.app_template_global()
@@ -41,7 +57,8 @@ def poll_status_label(poll: Poll) -> str:
     return _("closed")
 
 
-def _poll_or_404(poll_id: int) -> Poll:
+def poll_or_404(poll_id: int) -> Poll:
+    """The stored poll, or 404."""
     poll = db.session.get(Poll, poll_id)
     if poll is None:
         abort(404)
@@ -73,12 +90,14 @@ def _render_editor(
     changes: Sequence[TextChange] = (),
     status: int = 200,
     revision: int | None = None,
+    confirm_close: bool = False,
 ) -> Response:
     template = "staff/polls/_editor.html" if is_htmx() else "staff/polls/edit.html"
     if revision is None:
         revision = _posted_revision(poll)
     body = render_template(
         template,
+        **status_context(poll, confirm_close),
         poll=poll,
         revision=revision,
         form=form,
@@ -110,7 +129,7 @@ def new_poll() -> Response:
 @staff_required(Role.EDITOR)
 def edit_poll(poll_id: int) -> Response:
     """Edit a poll's settings and options."""
-    return _edit(_poll_or_404(poll_id))
+    return _edit(poll_or_404(poll_id))
 
 
 def _posted_revision(poll: Poll | None) -> int:
@@ -125,21 +144,51 @@ def _posted_revision(poll: Poll | None) -> int:
         return -1  # never a stored revision: the save is treated as a conflict
 
 
+def status_context(poll: Poll | None, confirm_close: bool = False) -> dict[str, object]:
+    """What the status section shows: frozen or not, the undo button and its deadline."""
+    if poll is None:
+        return {"frozen": False, "undo_until": None, "confirm_close": False, "undo_seconds": 0}
+    close = last_editor_close(poll.id) if poll.status == PollStatus.CLOSED else None
+    undoable = close is not None and can_undo_close(poll, close.closed_at)
+    return {
+        "frozen": results_frozen(poll),
+        "undo_until": undo_close_until(close.closed_at) if undoable else None,
+        "confirm_close": confirm_close,
+        "undo_seconds": UNDO_CLOSE_SECONDS,
+    }
+
+
+def _stored_form(poll: Poll | None) -> tuple[PollForm, list[OptionRow]]:
+    """The editor form and rows as the poll is stored (or empty, for a new poll)."""
+    if poll is None:
+        return PollForm(), [OptionRow("new1", ""), OptionRow("new2", "")]
+    form = PollForm(obj=poll)
+    form.opens_at.data, form.closes_at.data = to_local(poll.opens_at), to_local(poll.closes_at)
+    return form, rows_from_options([(o.id, o.text, o.hidden) for o in poll.options])
+
+
+def stored_editor(poll: Poll, errors: Sequence[str], status: int, **extra) -> Response:
+    """The editor showing the stored poll (not what was posted), with ``errors``."""
+    form, rows = _stored_form(poll)
+    return _render_editor(
+        poll, form, rows, option_votes(poll.id), errors=errors, status=status, **extra
+    )
+
+
 def _edit(poll: Poll | None) -> Response:
     votes = option_votes(poll.id) if poll is not None else {}
     stored = {o.id: o.text for o in poll.options} if poll is not None else {}
     if request.method == "GET":
-        form = PollForm(obj=poll) if poll is not None else PollForm()
-        if poll is not None:
-            form.opens_at.data, form.closes_at.data = (
-                to_local(poll.opens_at),
-                to_local(poll.closes_at),
-            )
-            rows = rows_from_options([(o.id, o.text, o.hidden) for o in poll.options])
-        else:
-            rows = [OptionRow("new1", ""), OptionRow("new2", "")]
+        form, rows = _stored_form(poll)
         return _render_editor(poll, form, rows, votes)
 
+    if poll is not None:
+        # Every post (a save, or adding, removing or moving a row) is refused on a
+        # frozen poll: the form shows the stored poll again, nothing is written.
+        try:
+            ensure_editable(poll)
+        except PollFrozen as frozen:
+            return stored_editor(poll, [frozen.message], 409, revision=poll.revision)
     form = PollForm()
     rows = parse_rows(request.form, request.form.getlist("row"))
     op = request.form.get("op", "save")
@@ -188,49 +237,11 @@ def preview_poll() -> str:
     return render_template("staff/polls/_preview.html", preview=_preview_screen(form, rows))
 
 
-@bp.post("/polls/<int:poll_id>/status")
-@staff_required(Role.EDITOR)
-def set_status(poll_id: int) -> Response:
-    """Open or close a poll now; reopening a closed poll is for admins only."""
-    poll = _poll_or_404(poll_id)
-    action = request.form.get("action")
-    before = {"status": str(poll.status), "closes_at": _iso(poll.closes_at)}
-    if action == "open" and poll.status == PollStatus.DRAFT:
-        if sum(1 for o in poll.options if not o.hidden) < 2:
-            flash(_("A poll needs at least two visible options."), "error")
-            return redirect(url_for("staff.edit_poll", poll_id=poll.id), code=303)
-        open_poll(poll)
-    elif action == "close" and poll.status == PollStatus.OPEN:
-        close_poll(poll)
-    elif action == "reopen" and poll.status == PollStatus.CLOSED:
-        if not has_role(current_staff(), Role.ADMIN):
-            abort(403)
-        reopen_poll(poll)
-    else:
-        flash(_("The poll cannot do that in its current state."), "error")
-        return redirect(url_for("staff.edit_poll", poll_id=poll.id), code=303)
-    audit.record(
-        f"poll.{action}",
-        "poll",
-        poll.id,
-        before,
-        {"status": str(poll.status), "closes_at": _iso(poll.closes_at)},
-    )
-    db.session.commit()
-    poll_changed(poll.id)
-    flash(_("The poll's status is changed."), "success")
-    return redirect(url_for("staff.edit_poll", poll_id=poll.id), code=303)
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
-
 @bp.post("/polls/<int:poll_id>/current")
 @staff_required(Role.EDITOR)
 def set_current(poll_id: int) -> Response:
     """Make the poll the current one of a portal section, or stop it being current."""
-    poll = _poll_or_404(poll_id)
+    poll = poll_or_404(poll_id)
     if request.form.get("clear"):
         before = poll.current_section
         poll.current_section = None
@@ -263,7 +274,7 @@ def set_current(poll_id: int) -> Response:
 @staff_required(Role.EDITOR)
 def clone(poll_id: int) -> Response:
     """Copy a poll into a new draft (visible options, settings; no dates, no votes)."""
-    source = _poll_or_404(poll_id)
+    source = poll_or_404(poll_id)
     copy = clone_poll(source, source.question)
     db.session.commit()
     flash(_("This is a copy: a new draft."), "success")

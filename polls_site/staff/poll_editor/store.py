@@ -11,12 +11,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ...core.db import db
-from ...models import Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot
+from ...models import AuditEntry, Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot
 from ...polls.analytics import BallotFacts
 from ...polls.editing import OptionRow, TextChange
 from ...polls.exports import BallotRow
+from ...polls.lifecycle import results_frozen
 from .. import audit
 
 SCALAR_FIELDS = (
@@ -83,6 +85,62 @@ def snapshot_of(poll: Poll) -> dict[str, Any]:
     return data
 
 
+class PollFrozen(Exception):
+    """A change to a poll whose published outcome is frozen (closed): nothing is written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This poll is closed: its question, options and settings stay as readers "
+                "saw them. Nothing is saved. Only an admin can reopen the poll to change it."
+            )
+        )
+
+    @property
+    def message(self) -> str:
+        """The refusal as the editor reads it."""
+        return str(self.args[0])
+
+
+def ensure_editable(poll: Poll, now: datetime | None = None) -> None:
+    """Raise ``PollFrozen`` when ``poll`` is stored and its outcome frozen."""
+    if poll.id is not None and results_frozen(poll, now):
+        raise PollFrozen()
+
+
+@dataclass(frozen=True)
+class EditorClose:
+    """An editor's «close now», from its audit row: when, and the closing time before it."""
+
+    closed_at: datetime
+    previous_closes_at: datetime | None
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def last_editor_close(poll_id: int) -> EditorClose | None:
+    """The poll's latest close by a staff member (not the scheduler), if it is its last
+    status change; None otherwise."""
+    entry = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.target_type == "poll",
+            AuditEntry.target_id == str(poll_id),
+            AuditEntry.action.in_(("poll.open", "poll.close", "poll.reopen", "poll.close_undo")),
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    if entry is None or entry.action != "poll.close" or entry.staff_id is None:
+        return None
+    closed_at = _moment((entry.after or {}).get("closes_at"))
+    if closed_at is None:
+        return None
+    return EditorClose(closed_at, _moment((entry.before or {}).get("closes_at")))
+
+
 def save_poll(
     poll: Poll,
     settings: PollSettings,
@@ -92,8 +150,10 @@ def save_poll(
     """Write the settings and options to ``poll`` (new or stored) with audit rows.
 
     The rows have passed ``check_rows``; options missing from them are deleted (they
-    had no votes), the others take the rows' order, text and hidden flag.
+    had no votes), the others take the rows' order, text and hidden flag. A frozen
+    poll raises ``PollFrozen`` before anything is written.
     """
+    ensure_editable(poll)
     creating = poll.id is None
     before = None if creating else snapshot_of(poll)
     for name in SCALAR_FIELDS:
