@@ -36,6 +36,6 @@ def test_seed_demo_loads_the_portal_poll_once(app, runner, client) -> None:
     listing = client.get("/api/polls").get_json()
     assert {p["status"] for p in listing} == {"open", "closed"}
     assert [p["total"] for p in listing if p["id"] == portal.id] == [1492]
-    assert set(listing[0]) == {"id", "question", "status", "total"}
+    assert set(listing[0]) == {"id", "question", "status", "total", "results_public"}
     page = client.get(f"/w/poll/{portal.id}?view=results").get_data(as_text=True)
     assert "Всего голосов: 1492" in page and "31%" in page

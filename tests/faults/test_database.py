@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from polls_site import create_app
 from polls_site.core.db import db
 from polls_site.models import Ballot, BallotChoice, Comment, Thread
-from polls_site.widget.voters import make_form_token
+from polls_site.widget.voters import NEW_VOTER, VOTER_HEADER, make_form_token
 from tests.support.app import app_config, empty_tables
 from tests.support.comments import Commenting
 from tests.support.factories import KEY, make_comment, make_poll, make_thread, option_ids
@@ -24,7 +24,8 @@ from tests.support.live import free_port
 from tests.support.polls import Voting
 
 UNAVAILABLE = "Сервис временно недоступен"
-HTMX = {"HX-Request": "true"}
+# What the widget script sends for a reader with empty storage (docs/identity.md).
+HTMX = {"HX-Request": "true", VOTER_HEADER: NEW_VOTER}
 
 
 @pytest.fixture

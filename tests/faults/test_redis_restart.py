@@ -22,13 +22,15 @@ from polls_site.core.redis import rkey
 from polls_site.models import Ballot, ResultSnapshot
 from polls_site.polls.limits import dedupe_key
 from polls_site.polls.versions import version_key
+from polls_site.widget.voters import NEW_VOTER, VOTER_HEADER
 from tests.support.factories import make_comment, make_poll, make_thread, option_ids
 from tests.support.faults import PrivateRedis, wait_for
 from tests.support.live import TOKEN_RE, LiveServer
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
-HTMX = {"HX-Request": "true"}
+# What the widget script sends for a reader with empty storage (docs/identity.md).
+HTMX = {"HX-Request": "true", VOTER_HEADER: NEW_VOTER}
 PER_PHASE = 15
 TIMEOUT = 30
 
