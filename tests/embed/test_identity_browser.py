@@ -26,7 +26,7 @@ from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.support.factories import make_poll, option_ids
 from tests.support.live import LiveServer, ballot_count, free_port
 
-pytestmark = [pytest.mark.browser, pytest.mark.live]
+pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.both_databases]
 
 PROFILES = 20
 NETWORK_LIMIT = "Слишком много голосов из вашей сети"

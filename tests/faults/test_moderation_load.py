@@ -17,15 +17,13 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from polls_site import create_app
 from polls_site.comments.jobs import enqueue_moderation, moderate_comment
 from polls_site.core.db import db
 from polls_site.models import Comment, CommentStatus, ModerationWord, ResultSnapshot, WordKind
 from polls_site.polls.jobs import request_recompute
-from tests.support.app import app_config, empty_tables
 from tests.support.factories import add_ballots, make_comment, make_poll, option_ids
 from tests.support.faults import wait_for
-from tests.support.live import LiveServer, environment
+from tests.support.live import LiveServer, worker_host
 
 pytestmark = pytest.mark.slow
 
@@ -111,21 +109,14 @@ def vote(app, poll_id: int, tag: str) -> None:
 @pytest.fixture
 def host(database_url, redis_url, redis_prefix, _schema, tmp_path_factory) -> Iterator[LiveServer]:
     """Workers for an app of their own (no web server: the test writes to the database)."""
-    config = app_config(
+    with worker_host(
         database_url,
         redis_url,
         f"{redis_prefix}-load{secrets.token_hex(3)}:",
+        tmp_path_factory.mktemp("workers"),
         RECOMPUTE_MIN_INTERVAL=0,
-    )
-    server = LiveServer(
-        port=0,
-        env=environment(config),
-        app=create_app(config),
-        log_dir=tmp_path_factory.mktemp("workers"),
-    )
-    yield server
-    server.stop()
-    empty_tables(server.app)
+    ) as server:
+        yield server
 
 
 def saturate_then_vote(host: LiveServer) -> float:

@@ -30,16 +30,14 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from polls_site import create_app
 from polls_site.comments.jobs import moderate_comment
 from polls_site.core.db import db
 from polls_site.core.jobs import all_queues
 from polls_site.models import Ballot, BallotChoice, Comment, CommentStatus, ResultSnapshot
-from tests.support.app import app_config, empty_tables
 from tests.support.comments import Commenting
 from tests.support.factories import make_poll, make_thread, option_ids
 from tests.support.faults import wait_for
-from tests.support.live import LiveServer, environment, seed_ballots, store_ballots
+from tests.support.live import LiveServer, seed_ballots, store_ballots, worker_host
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -47,24 +45,17 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 @pytest.fixture
 def host(database_url, redis_url, redis_prefix, _schema, tmp_path_factory) -> Iterator[LiveServer]:
     """Workers for an app of their own (no web server: the test client writes)."""
-    config = app_config(
+    with worker_host(
         database_url,
         redis_url,
         f"{redis_prefix}-kill{secrets.token_hex(3)}:",
+        tmp_path_factory.mktemp("workers"),
         RECONCILE_SECONDS=1,
         RECOMPUTE_MIN_INTERVAL=0,
         COMMENT_LIMIT_IP="1000/600",
         COMMENT_LIMIT_VOTER="1000/600",
-    )
-    server = LiveServer(
-        port=0,
-        env=environment(config),
-        app=create_app(config),
-        log_dir=tmp_path_factory.mktemp("workers"),
-    )
-    yield server
-    server.stop()
-    empty_tables(server.app)
+    ) as server:
+        yield server
 
 
 def kill_9(process: subprocess.Popen) -> None:

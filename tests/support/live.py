@@ -186,6 +186,21 @@ def seed_ballots(app: Flask, poll_id: int, options: list[int]) -> None:
     drain_queue(app)
 
 
+@contextlib.contextmanager
+def worker_host(
+    database_url: str, redis_url: str, prefix: str, log_dir: Path, **extra: object
+) -> Iterator[LiveServer]:
+    """A LiveServer that runs only workers (``start_worker``; no gunicorn: the test writes
+    to the database itself), for an app of its own; stopped and emptied afterwards."""
+    config = app_config(database_url, redis_url, prefix, **extra)
+    server = LiveServer(port=0, env=environment(config), app=create_app(config), log_dir=log_dir)
+    try:
+        yield server
+    finally:
+        server.stop()
+        empty_tables(server.app)
+
+
 @pytest.fixture(name="live_factory")
 def live_factory_fixture(
     database_url: str,
