@@ -51,7 +51,9 @@ from .morph import Analysis, analyse, forms_of
 # handwritten u, n (и, п).
 _EXTRA_LOOK_ALIKES = {"χ": "х", "u": "и", "n": "п"}
 # u (and the Armenian ս that looks like it) is read as у as often as и (xuй): both tried.
-_SECOND_READING = str.maketrans({"u": "у", "ս": "у"})
+# An Armenian letter inside a Cyrillic word is there to dodge a filter, so the round օ is
+# also tried as у (дօрак: the о it resembles, and the у of the word it stands in for).
+_SECOND_READING = str.maketrans({"u": "у", "ս": "у", "օ": "у"})
 _DIGIT_TO_CYRILLIC = {"0": "о", "3": "з", "4": "ч", "6": "б"}
 # A digit stands for a letter only when it is not part of a number.
 _LONE_DIGIT = re.compile(r"(?<!\d)[0346](?!\d)")
@@ -204,7 +206,7 @@ def _plain_spellings(word: str) -> list[str]:
     if _CYRILLIC.search(word):
         digits_as_letters = _LONE_DIGIT.sub(lambda m: _DIGIT_TO_CYRILLIC[m.group()], word)
         forms = [digits_as_letters.translate(_to_cyrillic())]
-        if "u" in word or "ս" in word:
+        if any(char in word for char in "uսօ"):
             forms.append(digits_as_letters.translate(_SECOND_READING).translate(_to_cyrillic()))
         if _LATIN.search(word):
             forms.append(word.translate(_to_latin()))
