@@ -27,6 +27,7 @@ SCALAR_FIELDS = (
     "max_choices",
     "results_visibility",
     "min_sample",
+    "allow_vote_change",
     "opens_at",
     "closes_at",
 )
@@ -43,6 +44,7 @@ class PollSettings:
     min_sample: int
     opens_at: datetime | None
     closes_at: datetime | None
+    allow_vote_change: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,7 @@ def clone_poll(source: Poll, question: str) -> Poll:
         max_choices=source.max_choices,
         results_visibility=source.results_visibility,
         min_sample=source.min_sample,
+        allow_vote_change=source.allow_vote_change,
     )
     visible = [o for o in source.options if not o.hidden]
     clone.options = [Option(text=o.text, position=i) for i, o in enumerate(visible)]
