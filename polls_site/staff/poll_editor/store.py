@@ -14,8 +14,17 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ...core.db import db
-from ...models import AuditEntry, Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot
-from ...polls.analytics import BallotFacts
+from ...models import (
+    AuditEntry,
+    Ballot,
+    BallotChange,
+    BallotChoice,
+    Option,
+    Poll,
+    PollStatus,
+    ResultSnapshot,
+)
+from ...polls.analytics import BallotFacts, ChangeFacts
 from ...polls.editing import OptionRow, TextChange
 from ...polls.exports import BallotRow
 from ...polls.lifecycle import results_frozen
@@ -279,3 +288,18 @@ def ballot_rows(poll_id: int) -> list[BallotRow]:
         BallotRow(i, at, key, ip, net, read, chosen.get(i, []), voided_at, reason)
         for i, at, key, ip, net, read, voided_at, reason in rows
     ]
+
+
+def ballot_changes(poll_id: int) -> list[ChangeFacts]:
+    """Every vote change in the poll, oldest first: ballot ids and options, no reader."""
+    rows = db.session.execute(
+        sa.select(
+            BallotChange.ballot_id,
+            BallotChange.changed_at,
+            BallotChange.old_options,
+            BallotChange.new_options,
+        )
+        .where(BallotChange.poll_id == poll_id)
+        .order_by(BallotChange.changed_at, BallotChange.id)
+    )
+    return [ChangeFacts(b, at, tuple(old), tuple(new)) for b, at, old, new in rows]
