@@ -15,6 +15,7 @@ from .comments import (
 )
 from .polls import (
     Ballot,
+    BallotChange,
     BallotChoice,
     Option,
     Poll,
@@ -30,6 +31,7 @@ __all__ = [
     "USER_AGENT_LENGTH",
     "AuditEntry",
     "Ballot",
+    "BallotChange",
     "BallotChoice",
     "Ban",
     "Comment",

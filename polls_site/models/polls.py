@@ -1,4 +1,4 @@
-"""Poll models: polls, their options, ballots and the results snapshot."""
+"""Poll models: polls, their options, ballots, vote changes and the results snapshot."""
 
 from __future__ import annotations
 
@@ -51,6 +51,9 @@ class Poll(db.Model):
     # Bumped by every save in the poll editor. The form carries the revision it was
     # opened with, so a save over another editor's newer one is caught, not lost.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # «Разрешить изменить голос»: a reader who voted may replace their choice while the
+    # poll is open (still one ballot; every change is kept in ballot_changes).
+    allow_vote_change: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     options: Mapped[list[Option]] = relationship(
         back_populates="poll", order_by="Option.position", cascade="all, delete-orphan"
@@ -126,6 +129,10 @@ class Ballot(db.Model):
     # Voided ballots stay (never deleted) but are not counted.
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    # Bumped by every change of the ballot's choices: a change first claims the revision
+    # it read (a conditional UPDATE, which also locks the row), so of two changes at
+    # once only one replaces the choices and the other is refused, never mixed.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     choices: Mapped[list[BallotChoice]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan"
@@ -156,6 +163,26 @@ class BallotChoice(db.Model):
     __table_args__ = (sa.Index("ix_ballot_choices_poll_option", "poll_id", "option_id"),)
 
 
+class BallotChange(db.Model):
+    """A reader's change of their vote: the choices replaced and the ones that replaced them.
+
+    Kept for the editors' audit trail and the votes-over-time chart; it names the
+    ballot, never the reader.
+    """
+
+    __tablename__ = "ballot_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("ballots.id", ondelete="CASCADE"))
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id", ondelete="CASCADE"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Option ids, sorted.
+    old_options: Mapped[list[int]] = mapped_column(sa.JSON)
+    new_options: Mapped[list[int]] = mapped_column(sa.JSON)
+
+    __table_args__ = (sa.Index("ix_ballot_changes_poll_id_id", "poll_id", "id"),)
+
+
 class ResultSnapshot(db.Model):
     """The worker's latest count of a poll, as the widget shows it."""
 
@@ -170,5 +197,8 @@ class ResultSnapshot(db.Model):
     voters: Mapped[int] = mapped_column(default=0)
     # The highest ballot id counted; a newer ballot means the snapshot is stale.
     last_ballot_id: Mapped[int] = mapped_column(default=0)
+    # The highest ballot change id seen by the count: a newer change means the snapshot
+    # is stale too (a change moves votes without adding a ballot).
+    last_change_id: Mapped[int] = mapped_column(default=0, server_default="0")
     version: Mapped[int] = mapped_column(default=0)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -37,6 +37,41 @@ class BallotFacts:
 
 
 @dataclass(frozen=True)
+class ChangeFacts:
+    """A reader's change of vote: which ballot, when, and the choices before and after."""
+
+    ballot_id: int
+    changed_at: datetime
+    old_options: tuple[int, ...]
+    new_options: tuple[int, ...]
+
+
+def vote_events(
+    ballots: Iterable[BallotFacts], changes: Iterable[ChangeFacts]
+) -> list[tuple[datetime, Counter[int]]]:
+    """Each ballot and each change as (moment, votes gained per option; lost are negative).
+
+    A ballot's ``option_ids`` are its current choices: with changes, the ballot first
+    counted its first change's old options, and each change then moves them at its
+    own time, so a change is never counted twice nor back-dated to the ballot. Changes
+    of ballots not given (voided ones) are left out.
+    """
+    by_ballot: dict[int, list[ChangeFacts]] = defaultdict(list)
+    for change in sorted(changes, key=lambda c: c.changed_at):
+        by_ballot[change.ballot_id].append(change)
+    events: list[tuple[datetime, Counter[int]]] = []
+    for ballot in ballots:
+        own = by_ballot.get(ballot.id, [])
+        first = own[0].old_options if own else ballot.option_ids
+        events.append((ballot.created_at, Counter(first)))
+        for change in own:
+            moved: Counter[int] = Counter(change.new_options)
+            moved.subtract(change.old_options)
+            events.append((change.changed_at, moved))
+    return events
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """When ballots look automated rather than read and answered by people."""
 
@@ -78,12 +113,18 @@ def votes_over_time(
 
 
 def option_trends(
-    ballots: Iterable[BallotFacts], option_ids: Sequence[int], unit: str
+    ballots: Iterable[BallotFacts],
+    option_ids: Sequence[int],
+    unit: str,
+    changes: Iterable[ChangeFacts] = (),
 ) -> tuple[list[datetime], dict[int, list[int]]]:
-    """Each option's cumulative share (integer percent, summing to 100) at each bucket's end."""
+    """Each option's cumulative share (integer percent, summing to 100) at each bucket's end.
+
+    A vote change is placed at its time (see ``vote_events``).
+    """
     per_bucket: dict[datetime, Counter[int]] = defaultdict(Counter)
-    for ballot in ballots:
-        per_bucket[bucket_start(ballot.created_at, unit)].update(ballot.option_ids)
+    for moment, moved in vote_events(ballots, changes):
+        per_bucket[bucket_start(moment, unit)].update(moved)
     buckets = [start for start, _count in votes_over_time(per_bucket, unit)]
     running: Counter[int] = Counter()
     trends: dict[int, list[int]] = {option_id: [] for option_id in option_ids}

@@ -50,6 +50,7 @@ class PollInfo:
         OptionInfo, ...
     ]  # visible options only: hidden ones are neither offered nor shown
     min_sample: int = 0
+    allow_vote_change: bool = False
 
     def voting_state(self, now: datetime | None = None) -> str:
         """Return "open", "not_open_yet" or "closed" (see models.voting_state)."""
@@ -74,6 +75,7 @@ class PollInfo:
             results_visibility=str(poll.results_visibility),
             options=tuple(OptionInfo(o.id, o.text) for o in poll.options if not o.hidden),
             min_sample=poll.min_sample,
+            allow_vote_change=poll.allow_vote_change,
         )
 
     def to_json(self) -> str:

@@ -8,7 +8,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..core.db import db
-from ..models import Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot, utcnow
+from ..models import (
+    Ballot,
+    BallotChange,
+    BallotChoice,
+    Option,
+    Poll,
+    PollStatus,
+    ResultSnapshot,
+    utcnow,
+)
 from .results import build_rows
 
 
@@ -56,6 +65,13 @@ def compute_snapshot(poll_id: int) -> ResultSnapshot | None:
         raise RuntimeError(f"could not lock the snapshot of poll {poll_id}")
 
     closes_at = db.session.scalar(sa.select(Poll.closes_at).where(Poll.id == poll_id))
+    # Read before the count: a change committed meanwhile is then either counted or
+    # newer than last_change_id, so the snapshot is never taken for fresher than it is.
+    last_change_id = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(BallotChange.id), 0)).where(
+            BallotChange.poll_id == poll_id
+        )
+    )
     voters, last_id = db.session.execute(
         sa.select(sa.func.count(Ballot.id), sa.func.coalesce(sa.func.max(Ballot.id), 0)).where(
             Ballot.poll_id == poll_id, counted_ballot(closes_at)
@@ -88,19 +104,25 @@ def compute_snapshot(poll_id: int) -> ResultSnapshot | None:
     rows = build_rows(option_ids, counts)
     snapshot = db.session.get(ResultSnapshot, poll_id, populate_existing=True)
     changed = (snapshot.rows, snapshot.voters, snapshot.last_ballot_id) != (rows, voters, last_id)
+    changed = changed or snapshot.last_change_id != last_change_id
     if changed or snapshot.version == 0:
         snapshot.version += 1
     snapshot.rows = [dict(r) for r in rows]
     snapshot.total = sum(counts.values())
     snapshot.voters = voters
     snapshot.last_ballot_id = last_id
+    snapshot.last_change_id = last_change_id
     snapshot.computed_at = utcnow()
     db.session.commit()
     return snapshot
 
 
 def stale_poll_ids() -> list[int]:
-    """Polls whose snapshot is missing or does not match their ballots."""
+    """Polls whose snapshot is missing or does not match their ballots or vote changes.
+
+    A change moves votes without adding a ballot, so voters and the last ballot id
+    alone would miss it: the latest change id is compared too.
+    """
     ballots = (
         sa.select(
             Ballot.poll_id,
@@ -112,9 +134,15 @@ def stale_poll_ids() -> list[int]:
         .group_by(Ballot.poll_id)
         .subquery()
     )
+    changes = (
+        sa.select(BallotChange.poll_id, sa.func.max(BallotChange.id).label("last_change_id"))
+        .group_by(BallotChange.poll_id)
+        .subquery()
+    )
     query = (
         sa.select(Poll.id)
         .outerjoin(ballots, ballots.c.poll_id == Poll.id)
+        .outerjoin(changes, changes.c.poll_id == Poll.id)
         .outerjoin(ResultSnapshot, ResultSnapshot.poll_id == Poll.id)
         .where(Poll.status != PollStatus.DRAFT)
         .where(
@@ -122,6 +150,7 @@ def stale_poll_ids() -> list[int]:
                 ResultSnapshot.poll_id.is_(None),
                 sa.func.coalesce(ballots.c.voters, 0) != ResultSnapshot.voters,
                 sa.func.coalesce(ballots.c.last_id, 0) != ResultSnapshot.last_ballot_id,
+                sa.func.coalesce(changes.c.last_change_id, 0) != ResultSnapshot.last_change_id,
             )
         )
         .order_by(Poll.id)

@@ -73,12 +73,15 @@ def _respond(screen: PollScreen, status: int = 200) -> Response:
 def show(poll_id: int) -> Response:
     """The widget page: the vote form, or the results for a reader who has voted."""
     poll = get_public_poll(poll_id)
+    want_change = request.args.get("view") == "change"
     screen = screen_for(
         poll,
         current_voter(),
         want_results=request.args.get("view") == "results",
-        # After a vote without script (?done): this reader's own page, even by fingerprint.
-        look_up_own=reader_is_known() or bool(request.args.get("done")),
+        want_change=want_change,
+        # After a vote without script (?done), or asking to change it: this reader's own
+        # page, even by fingerprint.
+        look_up_own=reader_is_known() or bool(request.args.get("done")) or want_change,
     )
     thank_after_redirect(screen)
     return _respond(screen)
@@ -117,18 +120,32 @@ def vote(poll_id: int) -> Response:
         response = refuse(409, "duplicate", _("You have already voted in this poll."))
         issue_identity(response)
         return response
+    if outcome.kind == "conflict":
+        return refuse(
+            409,
+            "change_conflict",
+            _(
+                "Your vote was being changed in another tab at the same moment, and that "
+                "change was saved first. Open the poll again to see your current choice."
+            ),
+        )
     busy = busy_refusal(outcome.kind, outcome.retry_after, refuse, "poll")
     if busy is not None:
         return busy
 
-    count_vote("accepted")
+    changed = outcome.kind == "changed"
+    count_vote(outcome.kind)
     if not is_htmx():
         # Back to the page the form was on: the widget, or the poll's archive page.
         page = "archive.show" if request.form.get("back") == "archive" else ".show"
-        response = redirect(url_for(page, poll_id=poll.id, done=1), code=303)
+        done = "changed" if changed else 1
+        response = redirect(url_for(page, poll_id=poll.id, done=done), code=303)
         issue_identity(response)
         return response
-    notices = [Notice("success", _("Thank you! Your vote has been counted."))]
+    if changed:
+        notices = [Notice("success", _("Your vote has been changed."))]
+    else:
+        notices = [Notice("success", _("Thank you! Your vote has been counted."))]
     if voter.by_fingerprint:
         notices.append(Notice("info", fingerprint_notice()))
     screen = screen_for(

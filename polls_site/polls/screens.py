@@ -25,6 +25,8 @@ class PollScreen:
     notices: tuple[Notice, ...] = ()
     can_show_results: bool = False
     can_vote: bool = False
+    # The poll allows changes, is open and this reader has voted: «Изменить голос».
+    can_change: bool = False
     # The reader's own ballot: they voted, and for what (marked in the results).
     voted: bool = False
     own_choice: tuple[int, ...] = ()
@@ -40,6 +42,7 @@ def screen_for(
     voter: Voter,
     *,
     want_results: bool = False,
+    want_change: bool = False,
     own: tuple[int, list[int]] | None = None,
     notices: tuple[Notice, ...] = (),
     selected: tuple[int, ...] = (),
@@ -50,13 +53,19 @@ def screen_for(
     ``look_up_own=False``: the page a reader who names no identity gets, the same for
     everyone (a cookie-less reader who voted is recognised when they vote again, and by
     their stored identity where the script keeps one).
+    ``want_change``: a reader who voted and may change it gets the form, their current
+    choice preselected.
     """
     state = poll.voting_state()
     if own is None and look_up_own:
         own = own_ballot(poll.id, voter)
     screen = PollScreen(poll=poll, mode="form", notices=notices, selected=selected)
+    screen.can_change = state == "open" and own is not None and poll.allow_vote_change
     if state == "not_open_yet":
         screen.mode = "not_open"
+    elif screen.can_change and (want_change or selected):
+        # Changing: the form, with the current choice (or the refused new one) marked.
+        screen.selected = selected or tuple(own[1])
     elif own is not None or state == "closed" or want_results:
         if results_visible(poll, None, has_voted=own is not None):
             screen.mode = "results"
@@ -70,7 +79,9 @@ def screen_for(
         screen.voted, screen.own_choice = True, tuple(own[1])
     if screen.mode == "form":
         screen.can_show_results = results_public(poll)
-    if own is not None and not notices:
+    # A reader changing their vote sees the form: "you have voted" there would read as a refusal.
+    changing = screen.mode == "form" and screen.can_change
+    if own is not None and not notices and not changing:
         screen.notices = (Notice("info", _("You have voted in this poll.")),)
     elif state == "closed" and not notices:
         screen.notices = (Notice("info", _("The poll is closed.")),)
@@ -79,5 +90,9 @@ def screen_for(
 
 def thank_after_redirect(screen: PollScreen) -> None:
     """After a vote without JavaScript (a redirect with ``done``), thank the reader."""
-    if request.args.get("done") and screen.mode in {"results", "thanks"}:
-        screen.notices = (Notice("success", _("Thank you! Your vote has been counted.")),)
+    done = request.args.get("done")
+    if done and screen.mode in {"results", "thanks"}:
+        if done == "changed":
+            screen.notices = (Notice("success", _("Your vote has been changed.")),)
+        else:
+            screen.notices = (Notice("success", _("Thank you! Your vote has been counted.")),)

@@ -15,7 +15,7 @@ from ..core.clients import client_ip, ip_hash, limit_hash, network_hash, network
 from ..core.db import db
 from ..core.near_cache import near_cache
 from ..core.redis import redis_client
-from ..models import Ballot, BallotChoice, PollStatus, ResultSnapshot
+from ..models import Ballot, BallotChange, BallotChoice, Poll, PollStatus, ResultSnapshot
 from ..widget.voters import Voter
 from . import limits
 from .cache import PollInfo, load_poll
@@ -58,7 +58,9 @@ class ResultsView:
 class VoteOutcome:
     """What happened to a vote the form had already accepted."""
 
-    kind: str  # "accepted", "duplicate", "limited", "unavailable"
+    # "accepted", "changed", "duplicate", "conflict" (a change lost to another at the
+    # same moment), "limited", "unavailable"
+    kind: str
     retry_after: int = 0
     ballot_id: int = 0
     chosen: list[int] = field(default_factory=list)
@@ -192,6 +194,10 @@ def cast_vote(
     if admission.verdict == "limited":
         return VoteOutcome("limited", retry_after=admission.retry_after)
     if admission.verdict == "duplicate":
+        # A reader who has voted: for a poll that allows it, this is a change. The
+        # address windows above already counted the attempt, so changes are limited too.
+        if poll.allow_vote_change:
+            return change_vote(poll, voter, chosen, now)
         return VoteOutcome("duplicate")
 
     # Two plain INSERTs in one transaction: the ORM's unit of work cost more than
@@ -218,6 +224,8 @@ def cast_vote(
         # The database constraint caught a second ballot that Redis did not
         # (Redis lost its keys, or was down).
         db.session.rollback()
+        if poll.allow_vote_change:
+            return change_vote(poll, voter, chosen, now)
         return VoteOutcome("duplicate")
     except SQLAlchemyError:
         db.session.rollback()
@@ -226,3 +234,79 @@ def cast_vote(
         return VoteOutcome("unavailable")
     request_recompute(poll.id)
     return VoteOutcome("accepted", ballot_id=ballot_id, chosen=chosen)
+
+
+def _changes_allowed(poll_id: int, now: datetime) -> sa.ColumnElement[bool]:
+    """SQL: the poll, as stored now, allows changes and is open (the cached copy may be
+    seconds old; a change must never reach a poll that closed or stopped allowing them)."""
+    return (
+        sa.select(Poll.id)
+        .where(
+            Poll.id == poll_id,
+            Poll.allow_vote_change.is_(True),
+            Poll.status == PollStatus.OPEN,
+            sa.or_(Poll.opens_at.is_(None), Poll.opens_at <= now),
+            sa.or_(Poll.closes_at.is_(None), Poll.closes_at > now),
+        )
+        .exists()
+    )
+
+
+def change_vote(poll: PollInfo, voter: Voter, chosen: list[int], now: datetime) -> VoteOutcome:
+    """Replace the choices on ``voter``'s ballot with ``chosen``, keeping the old ones in
+    ``ballot_changes``; all in one transaction.
+
+    The ballot stays (one per person). Its revision is claimed first with a conditional
+    UPDATE, which locks the row: of two changes at once the later one finds the revision
+    moved and gets "conflict", so the choices are one change's, never a mix. A voided
+    ballot, or a poll that closed or stopped allowing changes, gives "duplicate".
+    """
+    try:
+        row = db.session.execute(
+            sa.select(Ballot.id, Ballot.revision).where(
+                Ballot.poll_id == poll.id, Ballot.voter_key == voter.key, Ballot.voided_at.is_(None)
+            )
+        ).one_or_none()
+        if row is None:
+            db.session.rollback()
+            return VoteOutcome("duplicate")
+        ballot_id, seen = row
+        old = sorted(
+            db.session.scalars(
+                sa.select(BallotChoice.option_id).where(BallotChoice.ballot_id == ballot_id)
+            )
+        )
+        claimed = db.session.execute(
+            sa.update(Ballot)
+            .where(Ballot.id == ballot_id, Ballot.revision == seen, _changes_allowed(poll.id, now))
+            .values(revision=Ballot.revision + 1)
+        ).rowcount
+        if not claimed:
+            allowed = db.session.scalar(sa.select(_changes_allowed(poll.id, now)))
+            db.session.rollback()
+            return VoteOutcome("conflict" if allowed else "duplicate")
+        new = sorted(chosen)
+        if new == old:
+            db.session.rollback()  # nothing to change, nothing to audit
+            return VoteOutcome("changed", ballot_id=ballot_id, chosen=new)
+        db.session.execute(sa.delete(BallotChoice).where(BallotChoice.ballot_id == ballot_id))
+        db.session.execute(
+            sa.insert(BallotChoice),
+            [{"ballot_id": ballot_id, "option_id": o, "poll_id": poll.id} for o in new],
+        )
+        db.session.execute(
+            sa.insert(BallotChange).values(
+                ballot_id=ballot_id,
+                poll_id=poll.id,
+                changed_at=now,
+                old_options=old,
+                new_options=new,
+            )
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("vote change for poll %s not stored", poll.id)
+        return VoteOutcome("unavailable")
+    request_recompute(poll.id)
+    return VoteOutcome("changed", ballot_id=ballot_id, chosen=new)

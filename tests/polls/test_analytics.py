@@ -9,10 +9,12 @@ import pytest
 
 from polls_site.polls.analytics import (
     BallotFacts,
+    ChangeFacts,
     Thresholds,
     bucket_start,
     flag_ballots,
     option_trends,
+    vote_events,
     votes_over_time,
 )
 from polls_site.staff.poll_editor.charts import Series, line_chart
@@ -95,3 +97,18 @@ def test_svg_chart_escapes_labels_and_checks_lengths() -> None:
     assert "<b>" not in svg and "&lt;b&gt;" in svg and "a&amp;b" in svg
     with pytest.raises(ValueError):
         line_chart(["a", "b"], [Series("s", [1])], title="t")
+
+
+def test_a_vote_change_moves_one_vote_at_its_own_time() -> None:
+    start = datetime(2026, 12, 1, 10, 5, tzinfo=UTC)
+    ballots = [
+        BallotFacts(1, start, "c:a", None, None, (2,)),  # now for option 2, was for 1
+        BallotFacts(2, start, "c:b", None, None, (1,)),
+    ]
+    changes = [ChangeFacts(1, start + timedelta(hours=2), (1,), (2,))]
+    buckets, trends = option_trends(ballots, [1, 2], "hour", changes)
+    assert len(buckets) == 3
+    # Both for option 1 until the change at 12:05; then one each. Never three votes.
+    assert trends == {1: [100, 100, 50], 2: [0, 0, 50]}
+    totals = [sum(moved.values()) for _at, moved in vote_events(ballots, changes)]
+    assert sorted(totals) == [0, 1, 1]  # two ballots add a vote each; the change adds none

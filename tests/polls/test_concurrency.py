@@ -159,3 +159,32 @@ def test_a_burst_of_40_voters_from_one_ip_is_cut_at_the_limit(live_factory, sess
             assert retry_after is not None and 1 <= int(retry_after) <= 600
             assert "Слишком много голосов из вашей сети" in body
     assert ballot_count(server.app, poll_id) == 30
+
+
+def test_two_tabs_changing_a_vote_at_once_leave_one_choice(live_factory, sessions) -> None:
+    server = live_factory(**HIGH_LIMITS)
+    poll_id = make_poll(server.app, allow_vote_change=True)
+    first, second, third = option_ids(server.app, poll_id)
+    reader = open_widget(server, poll_id, sessions)
+    with server.app.app_context():
+        reader.stored = sign_voter("c:two-tabs")
+    assert vote_call(server, poll_id, reader, first)()[0] == 200
+    tabs = [
+        Reader(sessions.enter_context(requests.Session()), reader.token, reader.stored)
+        for _ in range(2)
+    ]
+
+    replies = fire_together(
+        [vote_call(server, poll_id, tab, o) for tab, o in zip(tabs, (second, third), strict=True)]
+    )
+
+    statuses = sorted(status for status, _, _ in replies)
+    assert statuses in ([200, 200], [200, 409]), server.log()
+    assert all("Ваш голос изменён." in body for status, body, _ in replies if status == 200)
+    assert all("в другой вкладке" in body for status, body, _ in replies if status == 409)
+    assert ballot_count(server.app, poll_id) == 1
+    server.run_worker_burst()
+    result = requests.get(server.url(f"/api/polls/{poll_id}/results"), timeout=TIMEOUT).json()
+    votes = {o["id"]: o["votes"] for o in result["options"]}
+    assert (result["voters"], result["total"], votes[first]) == (1, 1, 0)
+    assert sorted((votes[second], votes[third])) == [0, 1]

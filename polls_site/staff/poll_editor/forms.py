@@ -81,6 +81,7 @@ class PollForm(FlaskForm):
             NumberRange(min=0, max=100000, message=_l("Enter a number from 0 to 100000.")),
         ],
     )
+    allow_vote_change = BooleanField(_l("Allow readers to change their vote"))
     opens_at = DateTimeLocalField(_l("Opens at"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField(
         _l("Closes at"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
@@ -107,6 +108,7 @@ class PollForm(FlaskForm):
             max_choices=self.max_choices.data if self.multiple.data else 1,
             results_visibility=self.results_visibility.data,
             min_sample=self.min_sample.data,
+            allow_vote_change=bool(self.allow_vote_change.data),
             opens_at=to_utc(self.opens_at.data),
             closes_at=to_utc(self.closes_at.data),
         )

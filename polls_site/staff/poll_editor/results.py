@@ -19,7 +19,7 @@ from ..auth import staff_required
 from ..blueprint import bp
 from .charts import Series, line_chart
 from .forms import VoidForm
-from .store import ballot_facts, ballot_rows
+from .store import ballot_changes, ballot_facts, ballot_rows
 
 
 def flag_label(flag: str) -> str:
@@ -56,7 +56,9 @@ def poll_analytics(poll_id: int) -> str:
         labels, [Series(_("Votes"), [c for _s, c in series])], title=_("Votes over time")
     )
     visible = [o for o in poll.options if not o.hidden]
-    buckets, trends = option_trends(counted, [o.id for o in visible], unit)
+    counted_ids = {f.id for f in counted}
+    changes = [c for c in ballot_changes(poll_id) if c.ballot_id in counted_ids]
+    buckets, trends = option_trends(counted, [o.id for o in visible], unit, changes)
     trend_chart = line_chart(
         [format_datetime(b, label_format) for b in buckets],
         [Series(o.text, trends[o.id]) for o in visible],
@@ -81,6 +83,9 @@ def poll_analytics(poll_id: int) -> str:
         flagged=[by_id[i] for i in flagged[:500]],
         flagged_total=len(flagged),
         voided_total=len(facts) - len(counted),
+        # The audit trail of vote changes, newest first (the ballot, never the reader).
+        changes=changes[::-1][:500],
+        changes_total=len(changes),
         void_form=VoidForm(),
     )
 

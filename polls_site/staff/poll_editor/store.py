@@ -14,8 +14,17 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ...core.db import db
-from ...models import AuditEntry, Ballot, BallotChoice, Option, Poll, PollStatus, ResultSnapshot
-from ...polls.analytics import BallotFacts
+from ...models import (
+    AuditEntry,
+    Ballot,
+    BallotChange,
+    BallotChoice,
+    Option,
+    Poll,
+    PollStatus,
+    ResultSnapshot,
+)
+from ...polls.analytics import BallotFacts, ChangeFacts
 from ...polls.editing import OptionRow, TextChange
 from ...polls.exports import BallotRow
 from ...polls.lifecycle import results_frozen
@@ -27,6 +36,7 @@ SCALAR_FIELDS = (
     "max_choices",
     "results_visibility",
     "min_sample",
+    "allow_vote_change",
     "opens_at",
     "closes_at",
 )
@@ -43,6 +53,7 @@ class PollSettings:
     min_sample: int
     opens_at: datetime | None
     closes_at: datetime | None
+    allow_vote_change: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,6 +218,7 @@ def clone_poll(source: Poll, question: str) -> Poll:
         max_choices=source.max_choices,
         results_visibility=source.results_visibility,
         min_sample=source.min_sample,
+        allow_vote_change=source.allow_vote_change,
     )
     visible = [o for o in source.options if not o.hidden]
     clone.options = [Option(text=o.text, position=i) for i, o in enumerate(visible)]
@@ -276,3 +288,18 @@ def ballot_rows(poll_id: int) -> list[BallotRow]:
         BallotRow(i, at, key, ip, net, read, chosen.get(i, []), voided_at, reason)
         for i, at, key, ip, net, read, voided_at, reason in rows
     ]
+
+
+def ballot_changes(poll_id: int) -> list[ChangeFacts]:
+    """Every vote change in the poll, oldest first: ballot ids and options, no reader."""
+    rows = db.session.execute(
+        sa.select(
+            BallotChange.ballot_id,
+            BallotChange.changed_at,
+            BallotChange.old_options,
+            BallotChange.new_options,
+        )
+        .where(BallotChange.poll_id == poll_id)
+        .order_by(BallotChange.changed_at, BallotChange.id)
+    )
+    return [ChangeFacts(b, at, tuple(old), tuple(new)) for b, at, old, new in rows]
