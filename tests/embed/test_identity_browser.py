@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, expect
 
+from polls_site.core.db import db
 from polls_site.demo.portal import create_portal_app
+from polls_site.models import BallotChoice
 from polls_site.widget.voters import VOTER_COOKIE
 from tests.embed.test_embed_browser import (
     ALREADY_VOTED,
@@ -207,3 +210,26 @@ def test_same_site_widgets_keep_a_first_party_cookie(
         expect(frame.locator("#poll .result.own")).to_contain_text(OPTIONS[0])
         context.close()
     assert ballot_count(widgets.app, poll_id) == 1
+
+
+def test_a_reader_changes_their_vote_in_the_embedded_widget(crowd: Sites, page: Page) -> None:
+    """A poll that allows changes: the reader (known by storage alone) changes «Да» to
+    «Нет»; one ballot, the new choice stored and marked as theirs."""
+    app = crowd.widgets.app
+    poll_id = make_poll(app, OPTIONS, question=QUESTION, allow_vote_change=True)
+    yes, no, _ = option_ids(app, poll_id)
+    frame = vote_without_cookies(page, crowd.portal, OPTIONS[0])
+    expect(frame.locator("#poll .notice-success")).to_have_text(THANKS)
+    frame = come_back_without_cookies(page, crowd.portal)
+    frame.get_by_role("link", name="Изменить голос").click()
+    expect(frame.get_by_label(OPTIONS[0])).to_be_checked()  # the current choice, preselected
+    frame.get_by_label(OPTIONS[1]).check()
+    frame.get_by_role("button", name="Изменить голос").click()
+    expect(frame.locator("#poll .notice-success")).to_have_text("Ваш голос изменён.")
+    expect(frame.locator("#poll .result.own")).to_contain_text(OPTIONS[1])
+    assert ballot_count(app, poll_id) == 1
+    with app.app_context():
+        chosen = db.session.scalars(
+            sa.select(BallotChoice.option_id).where(BallotChoice.poll_id == poll_id)
+        ).all()
+    assert chosen == [no] and yes not in chosen
