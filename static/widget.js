@@ -98,7 +98,8 @@
     var poll = document.getElementById("poll");
     if (!store || !poll) return;
     var own = readSeen()[pollScope(poll)];
-    if (!own || !own.length) return;
+    // The reader's own screen comes marked by the server, which knows best (a changed vote).
+    if (!own || !own.length || poll.querySelector(".result.own")) return;
     var rows = poll.querySelectorAll(".result[data-option-id]");
     for (var i = 0; i < rows.length; i++) {
       var row = rows[i];
@@ -161,8 +162,8 @@
           if (window.htmx) window.htmx.process(next);
         });
         document.body.setAttribute("data-reader", "known");
-        markOwnChoice();
         rememberReader();
+        markOwnChoice();
       })
       .catch(function () { /* the shared page stays: still usable */ });
   }
@@ -182,13 +183,14 @@
     }
   });
 
+  // Remember first (what the server marked), then mark a shared partial from storage.
   document.addEventListener("htmx:afterSettle", function () {
-    markOwnChoice();
     rememberReader();
+    markOwnChoice();
   });
 
-  markOwnChoice();
   rememberReader();
+  markOwnChoice();
   showReadersOwnScreen();
 
   document.addEventListener("htmx:afterSwap", function (event) {
