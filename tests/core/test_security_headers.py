@@ -127,7 +127,7 @@ def test_production_pins_https_and_development_does_not(
     database_url, redis_url, redis_prefix, _schema, client
 ) -> None:
     from polls_site import create_app
-    from tests.support.app import app_config
+    from tests.support.app import app_config, close_connections
 
     assert "Strict-Transport-Security" not in client.get("/healthz").headers
     production = create_app(
@@ -140,4 +140,4 @@ def test_production_pins_https_and_development_does_not(
             headers = production.test_client().get(path, base_url="https://localhost").headers
             assert headers["Strict-Transport-Security"] == "max-age=31536000", path
     finally:
-        production.extensions["polls_redis"].close()
+        close_connections(production)

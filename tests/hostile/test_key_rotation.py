@@ -10,7 +10,7 @@ from flask import Flask
 from polls_site import create_app
 from polls_site.models import Role
 from polls_site.widget.voters import VOTER_COOKIE
-from tests.support.app import app_config
+from tests.support.app import app_config, close_connections
 from tests.support.factories import PASSWORD, make_staff, option_ids
 from tests.support.polls import Voting
 from tests.support.staff import CSRF_RE, StaffClient
@@ -23,14 +23,18 @@ def make_site(app, database_url, redis_url, redis_prefix) -> Iterator:
     """Apps over one database and one Redis prefix, differing in their keys (``app``
     empties the tables afterwards)."""
     prefix = f"{redis_prefix}-rot:"
+    made: list[Flask] = []
 
     def make(secret: str, fallbacks: str = "") -> Flask:
         config = app_config(database_url, redis_url, prefix, SECRET_KEY=secret)
         if fallbacks:
             config["SECRET_KEY_FALLBACKS"] = fallbacks.split(",")
-        return create_app(config)
+        made.append(create_app(config))
+        return made[-1]
 
     yield make
+    for site in made:
+        close_connections(site)
 
 
 def carry_cookies(source, target, *names: str) -> None:

@@ -131,6 +131,14 @@ def app(database_url: str, redis_url: str, redis_prefix: str, _schema: None) -> 
     empty_tables(app)
 
 
+def close_connections(app: Flask) -> None:
+    """Close an extra app's database pool and Redis client (its rows are someone else's)."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["polls_redis"].close()
+
+
 def empty_tables(app: Flask) -> None:
     """Delete every row the test wrote and close the app's connections."""
     with app.app_context():
