@@ -125,6 +125,9 @@ def test_closed_poll_page_has_a_method_card(app, client) -> None:
     assert "Как проводился опрос" in html
     assert "2 голоса" in html and "2 человека" in html
     assert "всплеск из одной сети — 2" in html
+    # The rule of the percentages, for a single-choice poll; the identity it relied on.
+    assert "Доли от числа проголосовавших: у каждого один ответ." in html
+    assert "Один голос от человека" in html
     assert "не репрезентативен" in html
     assert client.get("/polls/999999").status_code == 404
     draft = make_poll(app, status=PollStatus.DRAFT)
@@ -149,3 +152,10 @@ def test_no_method_card_counts_for_unpublished_results(app, client) -> None:
     html = client.get(f"/polls/{poll_id}").get_data(as_text=True)
     assert "Как проводился опрос" not in html
     assert "Результаты этого опроса не публикуются." in html
+
+
+def test_a_multiple_choice_method_card_says_what_the_percentages_are_of(app, client) -> None:
+    poll_id = make_poll(app, multiple=True, max_choices=2, **closed_poll_fields())
+    html = client.get(f"/polls/{poll_id}").get_data(as_text=True)
+    assert "Доли от всех поданных голосов" in html
+    assert "Доли от числа проголосовавших" not in html

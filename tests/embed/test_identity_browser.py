@@ -25,6 +25,7 @@ from tests.embed.test_embed_browser import (
     serve,
     widget_frame,
 )
+from tests.embed.test_embed_https_browser import HttpsSites, https_sites, tls  # noqa: F401
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.support.factories import make_poll, option_ids
 from tests.support.live import LiveServer, ballot_count, free_port
@@ -233,3 +234,30 @@ def test_a_reader_changes_their_vote_in_the_embedded_widget(crowd: Sites, page: 
             sa.select(BallotChoice.option_id).where(BallotChoice.poll_id == poll_id)
         ).all()
     assert chosen == [no] and yes not in chosen
+
+
+@pytest.fixture
+def secure(https_sites: HttpsSites) -> HttpsSites:  # noqa: F811 - the imported fixture
+    """Both sites over HTTPS (tests/embed/test_embed_https_browser.py)."""
+    return https_sites
+
+
+def test_over_https_with_third_party_cookies_blocked_profiles_losing_cookies_vote_once(
+    secure: HttpsSites, browser: Browser
+) -> None:
+    """HTTPS, third-party cookies blocked, and every cookie (the partitioned one too) lost
+    before voting and before coming back: the stored identity alone tells them apart."""
+    poll_id = make_poll(secure.widgets, OPTIONS, question=QUESTION)
+    for choice in OPTIONS[:3]:
+        context = browser.new_context(ignore_https_errors=True)
+        context.set_default_timeout(WAIT_MS)
+        page = context.new_page()
+        block_third_party_cookies(page)
+        frame = vote_without_cookies(page, secure.portal, choice)
+        assert frame.url.startswith(secure.widget_origin + "/w/poll/")
+        expect(frame.locator("#poll .notice-success")).to_have_text(THANKS)
+        expect(frame.locator("#poll")).not_to_contain_text(NO_COOKIES)
+        frame = come_back_without_cookies(page, secure.portal)
+        expect(frame.locator("#poll .result.own")).to_contain_text(choice)
+        context.close()
+    assert ballot_count(secure.widgets, poll_id) == 3
