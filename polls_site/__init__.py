@@ -82,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .core.health import bp as health_bp
     from .embed.pages import bp as pages_bp
     from .embed.routes import bp as embed_bp
+    from .notifications.routes import bp as notifications_bp
     from .polls.routes import bp as polls_bp
     from .staff import bp as staff_bp
     from .staff.passwords import init_passwords
@@ -94,6 +95,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(archive_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(staff_bp)
     init_passwords(app)
 

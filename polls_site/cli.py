@@ -105,6 +105,10 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
             env=dict(env, WORKER_METRICS_BIND="off"),  # the counts worker serves the host's
         ),
         subprocess.Popen(
+            [str(bin_dir / "polls-site-worker"), "--queue", "notifications"],
+            env=dict(env, WORKER_METRICS_BIND="off"),
+        ),
+        subprocess.Popen(
             [
                 str(bin_dir / "gunicorn"),
                 "-w",

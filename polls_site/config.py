@@ -125,6 +125,37 @@ DEFAULTS: dict[str, Any] = {
     "STAFF_LOGIN_LIMIT_USER": "5/900",
     # A staff login lasts this long, however active the session is.
     "STAFF_SESSION_HOURS": 12,
+    # Outgoing mail (README "Notifications"): no SMTP_HOST, no mail. STARTTLS upgrades a
+    # plain connection (port 587); the login is used only when SMTP_USER is set.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT": 10,
+    "MAIL_FROM": "comments@localhost",
+    # Moderators' mail: these addresses (comma-separated) get at most one digest per
+    # interval, however many comments wait.
+    "MODERATOR_EMAILS": [],
+    "MODERATOR_DIGEST_SECONDS": 600,
+    # A moderators' webhook: JSON POSTed to this URL, signed with the secret (HMAC-SHA256),
+    # for the events listed ("review", "reported", "queue_old").
+    "NOTIFY_WEBHOOK_URL": "",
+    "NOTIFY_WEBHOOK_SECRET": "",
+    "NOTIFY_WEBHOOK_EVENTS": ["review", "reported", "queue_old"],
+    # "queue_old": comments waiting for a person for longer than this many minutes.
+    "NOTIFY_QUEUE_OLD_MINUTES": 60,
+    # Hosts (host or host:port) a webhook may reach although they resolve to loopback or
+    # private addresses. Empty in production; tests name their loopback receiver.
+    "NOTIFY_WEBHOOK_ALLOW_HOSTS": [],
+    # Reply mail per reader address, and confirmation requests per address.
+    "NOTIFY_REPLY_LIMIT": "10/3600",
+    "NOTIFY_CONFIRM_LIMIT": "3/3600",
+    # Delays (seconds, comma-separated) before each retry of a failed delivery; after the
+    # last one the job stays failed in /staff/jobs.
+    "NOTIFY_RETRY_SECONDS": [30, 120, 600],
+    # How long a confirmation link stays valid (seconds).
+    "NOTIFY_CONFIRM_MAX_AGE": 3 * 24 * 3600,
 }
 
 _INT_KEYS = {
@@ -148,6 +179,11 @@ _INT_KEYS = {
     "PASSWORD_HASH_COST",
     "PASSWORD_HASH_CONCURRENCY",
     "HSTS_SECONDS",
+    "SMTP_PORT",
+    "SMTP_TIMEOUT",
+    "MODERATOR_DIGEST_SECONDS",
+    "NOTIFY_QUEUE_OLD_MINUTES",
+    "NOTIFY_CONFIRM_MAX_AGE",
 }
 
 
@@ -258,7 +294,14 @@ def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> 
         settings["EMBED_ALLOWED_ORIGINS"] = [
             x.strip().rstrip("/") for x in settings["EMBED_ALLOWED_ORIGINS"].split(",") if x.strip()
         ]
-    for key in ("PRODUCTION", "LOG_REQUESTS", "PREMODERATE_ALL"):
+    if isinstance(settings["NOTIFY_RETRY_SECONDS"], str):
+        settings["NOTIFY_RETRY_SECONDS"] = [
+            int(x) for x in settings["NOTIFY_RETRY_SECONDS"].split(",") if x.strip()
+        ]
+    for key in ("MODERATOR_EMAILS", "NOTIFY_WEBHOOK_EVENTS", "NOTIFY_WEBHOOK_ALLOW_HOSTS"):
+        if isinstance(settings[key], str):
+            settings[key] = [x.strip() for x in settings[key].split(",") if x.strip()]
+    for key in ("PRODUCTION", "LOG_REQUESTS", "PREMODERATE_ALL", "SMTP_STARTTLS"):
         settings[key] = str(settings[key]).lower() in {"1", "true", "yes"}
     if not settings["DATABASE_URL"]:
         db_file = Path(instance_path) / "polls_site.sqlite3"
@@ -287,6 +330,8 @@ def finish(config: dict[str, Any]) -> None:
         "COMMENT_LIMIT_VOTER",
         "LIKE_LIMIT_IP_COMMENT",
         "LIKE_LIMIT_IP",
+        "NOTIFY_REPLY_LIMIT",
+        "NOTIFY_CONFIRM_LIMIT",
     )
     for key in (*limits, "STAFF_LOGIN_LIMIT_IP", "STAFF_LOGIN_LIMIT_USER"):
         parse_limit(config[key])

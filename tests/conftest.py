@@ -15,4 +15,5 @@ pytest_plugins = [
     "tests.support.browser",
     "tests.support.live",
     "tests.support.faults",
+    "tests.support.mail",
 ]

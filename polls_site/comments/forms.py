@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 
+from ..notifications.addresses import normalise_email, valid_email
 from .render import without_invisible
 
 MAX_NAME = 80
@@ -28,6 +29,10 @@ def _clean_text(value: Any) -> Any:
 
 def _clean_name(value: Any) -> Any:
     return without_invisible(_CONTROL.sub("", value)).strip() if isinstance(value, str) else value
+
+
+def _clean_email(value: Any) -> Any:
+    return normalise_email(value) if isinstance(value, str) else value
 
 
 def _parent_id(value: Any) -> int | None:
@@ -74,6 +79,8 @@ class CommentForm(EditForm):
 
     name = StringField(filters=[_clean_name])
     parent = HiddenField(filters=[_parent_id])
+    # Optional: an address for reply notifications (confirmed by mail before any is sent).
+    email = StringField(filters=[_clean_email])
     # A field people never see (hidden by CSS, skipped by keyboard and screen readers);
     # form-filling bots fill it.
     website = StringField()
@@ -90,6 +97,11 @@ class CommentForm(EditForm):
                     MAX_NAME,
                 )
             )
+
+    def validate_email(self, field: StringField) -> None:
+        """Empty, or an address of a deliverable shape."""
+        if field.data and not valid_email(field.data):
+            raise ValidationError(_l("Enter a valid email address, or leave the field empty."))
 
     @property
     def is_bot(self) -> bool:

@@ -12,8 +12,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from ..core.clients import client_ip, limit_hash
 from ..core.db import db
@@ -22,6 +22,7 @@ from ..core.htmx import is_htmx
 from ..core.metrics import count_comment
 from ..core.session import csrf
 from ..models import Comment, CommentStatus
+from ..notifications.events import subscribe_to_replies
 from ..widget.notices import Notice, busy_refusal, foreign_post_refusal, retry_minutes
 from ..widget.voters import current_voter, issue_identity, reader_is_known, widget_post_allowed
 from .access import existing_thread, reply_target, thread_for_reading
@@ -137,13 +138,23 @@ def post(thread_key: str) -> Response:
     if busy is not None:
         return busy
     count_comment("accepted")
+    thanks = _("Thank you! Your comment will appear after moderation.")
+    if form.email.data:
+        subscription = subscribe_to_replies(
+            outcome.comment_id, thread.id, form.email.data, str(get_locale())
+        )
+        if subscription is not None and subscription.confirmed_at is None:
+            thanks = _(
+                "Thank you! Your comment will appear after moderation. To get reply"
+                " notifications, follow the link we have sent to your email."
+            )
     if not is_htmx():
         response = redirect(
             url_for(".show", thread_key=thread.key, posted=1, _anchor="own-comments"), code=303
         )
     else:
         kept = CommentForm(formdata=None, data={"name": form.name.data})
-        notices = [Notice("success", _("Thank you! Your comment will appear after moderation."))]
+        notices = [Notice("success", thanks)]
         response = render_form(_screen(thread, kept, notices=notices), with_own=True)
     issue_identity(response)
     return response

@@ -10,6 +10,7 @@ from redis.exceptions import RedisError
 from ..core.db import db
 from ..core.redis import redis_client, rkey
 from ..models import Comment, CommentStatus, Thread, utcnow
+from ..notifications.events import record_status_change
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ def change_status(
     comment.moderated_by = staff_id
     if reason is not None:
         comment.decision_reason = reason
+    # Reply mail and moderators' events, enqueued only once this change is committed.
+    record_status_change(comment, status)
     if delta:
         # An UPDATE expression: two comments approved at once must both count.
         db.session.execute(

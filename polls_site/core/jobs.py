@@ -3,11 +3,12 @@
 Jobs take ids, are idempotent and run inside the app context that worker.py pushes;
 what readers must see is stored in SQL, because RQ results expire.
 
-Recounts and moderation have queues of their own, so that a burst of long comments
-(or a slow moderation rule) can never delay a vote being counted: ``make run``, the
-systemd units and the Procfile start a worker for each. A worker given no queue serves
-them all, counts first (RQ takes from the first non-empty queue of its list), so one
-worker stays enough for a small site.
+Recounts, moderation and notifications (mail, webhooks) have queues of their own, so
+that a burst of long comments (or a slow moderation rule, or a slow SMTP server) can
+never delay a vote being counted: ``make run``, the systemd units and the Procfile
+start a worker for each. A worker given no queue serves them all, counts first (RQ
+takes from the first non-empty queue of its list), so one worker stays enough for a
+small site.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ FAILURE_TTL = 7 * 24 * 3600
 # Queue kinds, in the order a worker serving several takes from them.
 COUNTS = "counts"  # recounts, reconcile passes, poll opening and closing
 MODERATION = "moderation"  # auto-moderation, its reconcile pass, the retention purge
-QUEUES = (COUNTS, MODERATION)
+NOTIFICATIONS = "notifications"  # mail and webhooks: a slow SMTP server delays nothing else
+QUEUES = (COUNTS, MODERATION, NOTIFICATIONS)
 
 
 def init_jobs(app: Flask) -> None:

@@ -13,6 +13,7 @@ from .comments import (
     Thread,
     WordKind,
 )
+from .notifications import EMAIL_LENGTH, EmailOptOut, ReplySubscription
 from .polls import (
     Ballot,
     BallotChange,
@@ -27,6 +28,7 @@ from .polls import (
 from .staff import AuditEntry, Role, StaffUser
 
 __all__ = [
+    "EMAIL_LENGTH",
     "REASON_LENGTH",
     "USER_AGENT_LENGTH",
     "AuditEntry",
@@ -37,11 +39,13 @@ __all__ = [
     "Comment",
     "CommentLike",
     "CommentStatus",
+    "EmailOptOut",
     "ModerationSetting",
     "ModerationWord",
     "Option",
     "Poll",
     "PollStatus",
+    "ReplySubscription",
     "ResultSnapshot",
     "ResultsVisibility",
     "Role",

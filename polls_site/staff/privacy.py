@@ -20,6 +20,11 @@ from ..comments.status import thread_changed
 from ..core.db import db
 from ..core.redis import redis_client
 from ..models import AuditEntry, Comment, CommentLike, Role, utcnow
+from ..notifications.subscriptions import (
+    erase_subscriptions,
+    export_subscriptions,
+    subscriptions_of,
+)
 from . import audit
 from .auth import staff_required
 from .blueprint import bp
@@ -201,7 +206,11 @@ def privacy_export() -> Response:
         after={"ids": [c.id for c in comments], "likes": len(likes)},
     )
     db.session.commit()
-    data = {"comments": export_comments(comments), "likes_given": export_likes(likes)}
+    data = {
+        "comments": export_comments(comments),
+        "likes_given": export_likes(likes),
+        "reply_subscriptions": export_subscriptions(subscriptions_of([c.id for c in comments])),
+    }
     body = json.dumps(data, ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="comments.json"'
@@ -211,8 +220,8 @@ def privacy_export() -> Response:
 @bp.post("/privacy/erase")
 @staff_required(Role.ADMIN)
 def privacy_erase() -> Response:
-    """Erase their comments (text and name replaced, IP hash and browser cleared) and
-    unlink their likes from them."""
+    """Erase their comments (text and name replaced, IP hash and browser cleared), unlink
+    their likes from them and delete their reply subscriptions (with the addresses)."""
     who, comments, likes = _criteria_or_400()
     back = url_for("staff.privacy", **{k: v for k, v in vars(who).items() if v})
     if request.form.get("confirm") != "yes":
@@ -220,6 +229,8 @@ def privacy_erase() -> Response:
         return redirect(back, code=303)
     threads = erase_comments(comments)
     unlink_likes(likes)
+    # Their addresses go with the subscriptions; their reply mail stops.
+    erase_subscriptions(subscriptions_of([c.id for c in comments]))
     # The log names the comments, not the person: it must not undo the erasure.
     audit.record(
         "privacy.erase",

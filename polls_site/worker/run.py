@@ -1,6 +1,7 @@
 """The RQ worker for polls_site: ``polls-site-worker`` or ``python worker.py`` (``--burst``
-drains the queues and exits; ``--queue counts`` or ``--queue moderation`` serves one
-queue, and with no ``--queue`` the worker serves every queue, counts first).
+drains the queues and exits; ``--queue counts``, ``--queue moderation`` or ``--queue
+notifications`` serves one queue, and with no ``--queue`` the worker serves every
+queue, counts first).
 
 The worker runs RQ's scheduler (delayed recounts and job retries) and, unless
 bursting, a ticker that asks for a reconcile pass every RECONCILE_SECONDS (it
@@ -40,6 +41,7 @@ from .abandoned import keep_alive, requeue_abandoned
 from .ticker import (
     request_comment_reconcile,
     request_purge,
+    request_queue_age_check,
     request_reconcile,
     request_schedule,
 )
@@ -63,6 +65,7 @@ def _reconcile_ticker(app, queues: list[Queue], stop: threading.Event) -> None:
             request_reconcile()
             request_comment_reconcile()
             request_purge()
+            request_queue_age_check()
             _requeue_abandoned(queues, app.config["REDIS_KEY_PREFIX"])
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import current_app
 
 from ..comments.jobs import reconcile_comments
-from ..core.jobs import MODERATION, enqueue_periodic
+from ..core.jobs import MODERATION, NOTIFICATIONS, enqueue_periodic
+from ..notifications.jobs import check_queue_age
 from ..polls.jobs import reconcile_results
 from ..polls.lifecycle import run_schedule
 from .retention import purge_expired_ip_hashes
@@ -37,3 +38,13 @@ def request_comment_reconcile() -> bool:
 def request_purge() -> bool:
     """Enqueue the retention purge once a day; False if Redis failed."""
     return enqueue_periodic("purge", purge_expired_ip_hashes, PURGE_SECONDS, MODERATION)
+
+
+def request_queue_age_check() -> bool:
+    """Enqueue the moderators' "queue_old" check once per NOTIFY_QUEUE_OLD_MINUTES (when a
+    webhook or moderators' mail is set up); False if Redis failed."""
+    config = current_app.config
+    if not (config["NOTIFY_WEBHOOK_URL"] or config["MODERATOR_EMAILS"]):
+        return True
+    interval = config["NOTIFY_QUEUE_OLD_MINUTES"] * 60
+    return enqueue_periodic("queue-age", check_queue_age, interval, NOTIFICATIONS)
