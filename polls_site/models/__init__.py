@@ -13,7 +13,7 @@ from .comments import (
     Thread,
     WordKind,
 )
-from .notifications import EMAIL_LENGTH, EmailOptOut, ReplySubscription
+from .notifications import EMAIL_LENGTH, EmailOptOut, NotificationSetting, ReplySubscription
 from .polls import (
     Ballot,
     BallotChange,
@@ -42,6 +42,7 @@ __all__ = [
     "EmailOptOut",
     "ModerationSetting",
     "ModerationWord",
+    "NotificationSetting",
     "Option",
     "Poll",
     "PollStatus",

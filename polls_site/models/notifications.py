@@ -36,6 +36,15 @@ class ReplySubscription(db.Model):
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class NotificationSetting(db.Model):
+    """A moderators' notification setting changed by an admin, overriding the environment."""
+
+    __tablename__ = "notification_settings"
+
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)
+
+
 class EmailOptOut(db.Model):
     """An address that unsubscribed from everything, kept as a keyed hash only."""
 

@@ -27,7 +27,7 @@ from ..core.jobs import FAILURE_TTL, NOTIFICATIONS, job_fields, task_queue, uniq
 from ..core.logs import current_request_id
 from ..core.redis import redis_client, rkey
 from ..models import Comment, CommentStatus, ReplySubscription, utcnow
-from . import mail, webhook
+from . import mail, settings, webhook
 from .subscriptions import admit_mail, reply_recipients
 from .tokens import confirm_token, unsubscribe_token
 
@@ -178,8 +178,8 @@ def _event(kind: str, comment: Comment | None) -> dict[str, Any]:
 
 def moderator_notice(kind: str, comment_id: int | None) -> None:
     """RQ job: turn one moderators' event into a webhook delivery and a digest entry."""
-    config = current_app.config
     try:
+        chosen = settings.current()
         comment = db.session.get(Comment, comment_id) if comment_id is not None else None
         if comment_id is not None and comment is None:
             return
@@ -187,29 +187,32 @@ def moderator_notice(kind: str, comment_id: int | None) -> None:
     finally:
         db.session.remove()
     test = kind == "test"
-    if config["NOTIFY_WEBHOOK_URL"] and (test or kind in config["NOTIFY_WEBHOOK_EVENTS"]):
+    if chosen.webhook_url and (test or kind in chosen.webhook_events):
         task_queue(NOTIFICATIONS).enqueue(
             deliver_webhook, data, **notification_options(unique_job_id(f"webhook-{kind}"))
         )
-    if config["MODERATOR_EMAILS"]:
-        _add_to_digest(data)
+    if chosen.moderator_emails:
+        _add_to_digest(data, chosen.digest_seconds)
 
 
 def deliver_webhook(data: dict[str, Any]) -> int:
     """RQ job: POST one signed event to the moderators' webhook (retried on failure)."""
     started = time.perf_counter()
-    status = webhook.post_event(data)
+    try:
+        chosen = settings.current()
+    finally:
+        db.session.remove()
+    status = webhook.post_event(data, chosen.webhook_url, chosen.webhook_secret)
     log.info(
         "webhook delivered", extra={"event": data["event"], "status": status, **job_fields(started)}
     )
     return status
 
 
-def _add_to_digest(data: dict[str, Any]) -> None:
+def _add_to_digest(data: dict[str, Any], interval: int) -> None:
     # The first event of an interval schedules the digest; the others only join it.
     redis = redis_client()
     redis.rpush(rkey(_DIGEST_KEY), json.dumps(data, ensure_ascii=False))
-    interval = current_app.config["MODERATOR_DIGEST_SECONDS"]
     if redis.set(rkey(_DIGEST_KEY, "scheduled"), 1, nx=True, ex=interval + 60):
         task_queue(NOTIFICATIONS).enqueue_in(
             timedelta(seconds=interval),
@@ -229,9 +232,15 @@ def send_digest() -> int:
     if not events:
         return 0
     try:
+        recipients = settings.current().moderator_emails
+    finally:
+        db.session.remove()
+    if not recipients:
+        return 0
+    try:
         with _links(current_app.config["BABEL_DEFAULT_LOCALE"]):
             message = mail.compose(
-                ", ".join(current_app.config["MODERATOR_EMAILS"]),
+                ", ".join(recipients),
                 _("Comments waiting for moderators: %(num)d events", num=len(events)),
                 "digest",
                 events=events,
@@ -253,6 +262,8 @@ def check_queue_age() -> bool:
     comment has waited for a person for longer than that."""
     minutes = current_app.config["NOTIFY_QUEUE_OLD_MINUTES"]
     try:
+        if not settings.current().active:
+            return False
         cutoff = utcnow() - timedelta(minutes=minutes)
         oldest = db.session.scalar(
             sa.select(Comment.id)

@@ -97,15 +97,14 @@ def _connection(scheme: str, host: str, port: int, address: str) -> http.client.
     return conn
 
 
-def post_event(event: dict[str, Any]) -> int:
-    """POST ``event`` to NOTIFY_WEBHOOK_URL, signed; returns the status (2xx), else raises.
+def post_event(event: dict[str, Any], url: str, secret: str) -> int:
+    """POST ``event`` to ``url``, signed with ``secret``; returns the status (2xx), else raises.
 
     Redirects are not followed (a 3xx is a failure): a public URL must not bounce the
     request into the private network.
     """
-    config = current_app.config
-    url = config["NOTIFY_WEBHOOK_URL"]
-    scheme, host, port, address = resolve_target(url, config["NOTIFY_WEBHOOK_ALLOW_HOSTS"])
+    allow_hosts = current_app.config["NOTIFY_WEBHOOK_ALLOW_HOSTS"]
+    scheme, host, port, address = resolve_target(url, allow_hosts)
     body = json.dumps(event, ensure_ascii=False, sort_keys=True).encode()
     timestamp = int(time.time())
     parts = urlsplit(url)
@@ -121,7 +120,7 @@ def post_event(event: dict[str, Any]) -> int:
                 "User-Agent": "polls-site-webhook/1",
                 "X-Polls-Event": event["event"],
                 "X-Polls-Timestamp": str(timestamp),
-                "X-Polls-Signature": sign(config["NOTIFY_WEBHOOK_SECRET"], timestamp, body),
+                "X-Polls-Signature": sign(secret, timestamp, body),
             },
         )
         response = conn.getresponse()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Importing the view modules registers their routes on ``bp``.
-from . import accounts, auditlog, jobs, login, privacy  # noqa: F401
+from . import accounts, auditlog, jobs, login, notifications, privacy  # noqa: F401
 from .blueprint import bp
 from .moderation import authors, words  # noqa: F401
 from .moderation import routes as moderation_routes  # noqa: F401

@@ -41,10 +41,7 @@ def request_purge() -> bool:
 
 
 def request_queue_age_check() -> bool:
-    """Enqueue the moderators' "queue_old" check once per NOTIFY_QUEUE_OLD_MINUTES (when a
-    webhook or moderators' mail is set up); False if Redis failed."""
-    config = current_app.config
-    if not (config["NOTIFY_WEBHOOK_URL"] or config["MODERATOR_EMAILS"]):
-        return True
-    interval = config["NOTIFY_QUEUE_OLD_MINUTES"] * 60
+    """Enqueue the moderators' "queue_old" check once per NOTIFY_QUEUE_OLD_MINUTES (it does
+    nothing unless a webhook or moderators' mail is set up); False if Redis failed."""
+    interval = current_app.config["NOTIFY_QUEUE_OLD_MINUTES"] * 60
     return enqueue_periodic("queue-age", check_queue_age, interval, NOTIFICATIONS)

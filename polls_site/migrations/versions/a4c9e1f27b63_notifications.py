@@ -1,4 +1,4 @@
-"""Reply notifications: reply_subscriptions, email_optouts.
+"""Notifications: reply_subscriptions, email_optouts, notification_settings.
 
 Revision ID: a4c9e1f27b63
 Revises: 5e2a9c4b7d10
@@ -39,9 +39,16 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("email_hash"),
     )
+    op.create_table(
+        "notification_settings",
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("notification_settings")
     op.drop_table("email_optouts")
     op.drop_index("ix_reply_subscriptions_email", table_name="reply_subscriptions")
     op.drop_table("reply_subscriptions")
