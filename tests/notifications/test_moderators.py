@@ -6,12 +6,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 
 import pytest
 
 from polls_site.comments.jobs import enqueue_moderation
+from polls_site.core.db import db
 from polls_site.core.jobs import NOTIFICATIONS, task_queue
+from polls_site.models import Comment, CommentStatus, utcnow
 from polls_site.notifications import events
+from polls_site.notifications.jobs import check_queue_age
 from polls_site.notifications.webhook import WebhookRefused, resolve_target, sign, verify
 from tests.support.app import drain_queue
 from tests.support.comments import get_comment
@@ -136,3 +140,17 @@ def test_the_digest_is_one_message_for_a_flood(app, smtp_server, webhook_receive
     [digest] = smtp_server.mailbox.to(MODERATORS)
     assert "событий — 5" in digest["Subject"]
     assert digest.get_body(("plain",)).get_content().count("* reported") == 5
+
+
+def test_an_old_queue_is_an_event_and_a_fresh_one_is_not(app, webhook_receiver) -> None:
+    fresh = make_comment(app, "Свежий", status=CommentStatus.REVIEW)
+    with app.app_context():
+        assert check_queue_age() is False
+        old = db.session.get(Comment, fresh)
+        old.moderated_at = utcnow() - timedelta(minutes=app.config["NOTIFY_QUEUE_OLD_MINUTES"] + 1)
+        db.session.commit()
+        assert check_queue_age() is True
+    drain_queue(app)
+    [(_headers, body)] = webhook_receiver.requests
+    assert json.loads(body)["event"] == "queue_old"
+    assert json.loads(body)["comment"]["id"] == fresh
