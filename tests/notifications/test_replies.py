@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from polls_site.comments.jobs import enqueue_moderation
 from polls_site.core.db import db
 from polls_site.models import CommentStatus, EmailOptOut, ReplySubscription
+from polls_site.notifications.events import subscribe_to_replies
 from tests.support.app import drain_queue
 from tests.support.comments import get_comment
 from tests.support.factories import make_comment
@@ -163,3 +164,14 @@ def test_a_bad_address_is_refused_with_a_message(app, reader) -> None:
     assert "адрес" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ReplySubscription)) == 0
+
+
+def test_messages_follow_the_widgets_language(app, smtp_server) -> None:
+    comment_id = make_comment(app, "Comment in English")
+    with app.app_context():
+        thread_id = get_comment(app, comment_id).thread_id
+        assert subscribe_to_replies(comment_id, thread_id, "reader@mail.example", "en")
+    drain_queue(app)
+    [message] = smtp_server.mailbox.to("reader@mail.example")
+    assert message["Subject"] == "Confirm reply notifications"
+    assert "To confirm, open this link:" in message.get_body(("plain",)).get_content()
