@@ -29,9 +29,7 @@ def test_list_finds_threads_by_title_url_and_key(app: Flask, moderator: StaffCli
     assert "Погода" in moderator.get("/staff/threads").get_data(as_text=True)
 
 
-def test_queue_and_author_pages_link_to_the_thread_page(
-    app: Flask, moderator: StaffClient
-) -> None:
+def test_queue_and_author_pages_link_to_the_thread_page(app: Flask, moderator: StaffClient) -> None:
     thread_id = make_thread(app)
     make_comment(app, thread=KEY, status="review")
     link = f'href="/staff/threads/{thread_id}"'
