@@ -113,6 +113,12 @@ DEFAULTS: dict[str, Any] = {
     "COMMENTS_POLL_SECONDS": 15,
     # Every comment waits for a moderator, whatever the auto-moderator says.
     "PREMODERATE_ALL": False,
+    # Threads close by themselves this many days after their first comment (0: never).
+    # Applied whenever a thread is read or written to; staff can reopen one for good.
+    "THREAD_AUTO_CLOSE_DAYS": 0,
+    # A reader's comments wait for a moderator until this many of theirs have been
+    # approved (by reader identity, over all threads; 0: no such premoderation).
+    "PREMODERATE_FIRST_COMMENTS": 0,
     # Request bodies: the largest legitimate one (a poll with 20 options, a word list) is a
     # few kilobytes; anything past these is refused with 413 before it is read into memory.
     # The proxy in front should refuse it first (client_max_body_size in nginx).
@@ -159,6 +165,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _INT_KEYS = {
+    "THREAD_AUTO_CLOSE_DAYS",
+    "PREMODERATE_FIRST_COMMENTS",
     "VOTE_TOKEN_MAX_AGE",
     "RESULTS_POLL_SECONDS",
     "RECONCILE_SECONDS",

@@ -29,6 +29,7 @@ from ..models import Ban, Comment, CommentStatus, utcnow
 from .automod.rules import APPROVE, REJECT, REVIEW, Context, Verdict, evaluate
 from .automod.store import load_rules
 from .status import change_status, thread_changed
+from .trust import first_review
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,8 @@ def _premoderation(comment: Comment) -> str | None:
         return "site"
     if comment.thread.premoderated:
         return "thread"
+    if first_review(comment.voter_key):
+        return "first"
     return None
 
 

@@ -1,5 +1,6 @@
 """Rate limits of the comment widget in Redis: comments (and edits) per IP and per reader,
-likes per IP, new threads per IP. Each check is one atomic round trip."""
+a thread's slow mode per reader, likes per IP, new threads per IP. Each check is one
+atomic round trip answering an Admission; widget/notices.limit_refusal words the refusal."""
 
 from __future__ import annotations
 
@@ -59,3 +60,10 @@ def admit_thread_open(ip_hash: str) -> Admission:
     count, window = parse_limit(current_app.config["THREAD_OPEN_LIMIT_IP"])
     keys = [rkey("rl", "thread", "ip", ip_hash)]
     return admit(_ADMIT_ONE, keys, [count, window], "thread opening limit")
+
+
+def admit_slow(thread_id: int, voter_key: str, seconds: int) -> Admission:
+    """Slow mode: one comment (or edit) per reader per ``seconds`` in this thread; the
+    window starts with the reader's first comment. Let through without Redis."""
+    keys = [rkey("rl", "slow", thread_id, voter_key)]
+    return admit(_ADMIT_ONE, keys, [1, seconds], "slow mode")

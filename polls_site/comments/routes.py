@@ -23,7 +23,7 @@ from ..core.metrics import count_comment
 from ..core.session import csrf
 from ..models import Comment, CommentStatus
 from ..notifications.events import subscribe_to_replies
-from ..widget.notices import Notice, busy_refusal, foreign_post_refusal, retry_minutes
+from ..widget.notices import Notice, busy_refusal, foreign_post_refusal, limit_refusal
 from ..widget.voters import current_voter, issue_identity, reader_is_known, widget_post_allowed
 from .access import existing_thread, reply_target, thread_for_reading
 from .dates import comment_date
@@ -47,7 +47,7 @@ from .service import (
     own_comments,
     post_comment,
 )
-from .threads import ThreadInfo, count_newer, thread_version
+from .threads import ThreadInfo, count_newer, fresh_thread, thread_version
 from .tree import parse_offset, parse_sort
 
 bp = Blueprint("comments", __name__, url_prefix="/w/comments")
@@ -81,13 +81,26 @@ def show(thread_key: str) -> Response:
     known = reader_is_known() and may_have_own(thread.id, current_voter().key)
     if not posted and not reply and not known:
         return shared_page(thread, sort, offset)
-    notices = []
-    if posted:
-        notices.append(
-            Notice("success", _("Thank you! Your comment will appear after moderation."))
-        )
+    notices = [_posted_notice(posted == "review")] if posted else []
     screen = _screen(thread, notices=notices, reply_to=reply_target(thread, reply))
     return render_page(screen)
+
+
+def _posted_notice(reviewed: bool) -> Notice:
+    if reviewed:
+        return Notice(
+            "success",
+            _(
+                "Thank you! Comments here are premoderated: yours will appear once a "
+                "moderator has approved it."
+            ),
+        )
+    return Notice("success", _("Thank you! Your comment will appear after moderation."))
+
+
+def closed_message() -> str:
+    """What a reader is told when a closed thread refuses their comment or edit."""
+    return _("The discussion is closed: new comments are not accepted.")
 
 
 @bp.get("/<path:thread_key>/-/form")
@@ -124,6 +137,10 @@ def post(thread_key: str) -> Response:
     if not form.validate():
         return refusal(422, "invalid")
     outcome = post_comment(thread, voter, form.name.data, form.text.data, form.parent.data)
+    if outcome.kind == "closed":
+        # 403: no retry helps; the form the reader had is replaced by the closed notice.
+        thread = fresh_thread(thread.id) or thread
+        return refusal(403, "closed", closed_message())
     if outcome.kind == "no_parent":
         return refusal(
             422, "no_parent", _("The comment you are replying to is no longer available.")
@@ -138,23 +155,26 @@ def post(thread_key: str) -> Response:
     if busy is not None:
         return busy
     count_comment("accepted")
-    thanks = _("Thank you! Your comment will appear after moderation.")
+    notices = [_posted_notice(outcome.reviewed)]
     if form.email.data:
         subscription = subscribe_to_replies(
             outcome.comment_id, thread.id, form.email.data, str(get_locale())
         )
         if subscription is not None and subscription.confirmed_at is None:
-            thanks = _(
-                "Thank you! Your comment will appear after moderation. To get reply"
-                " notifications, follow the link we have sent to your email."
+            notices.append(
+                Notice(
+                    "success",
+                    _("To get reply notifications, follow the link we have sent to your email."),
+                )
             )
     if not is_htmx():
+        posted = "review" if outcome.reviewed else 1
         response = redirect(
-            url_for(".show", thread_key=thread.key, posted=1, _anchor="own-comments"), code=303
+            url_for(".show", thread_key=thread.key, posted=posted, _anchor="own-comments"),
+            code=303,
         )
     else:
         kept = CommentForm(formdata=None, data={"name": form.name.data})
-        notices = [Notice("success", thanks)]
         response = render_form(_screen(thread, kept, notices=notices), with_own=True)
     issue_identity(response)
     return response
@@ -218,17 +238,9 @@ def like(thread_key: str, comment_id: int) -> Response:
         )
     admission = admit_like(limit_hash(client_ip()), comment.id)
     if admission.verdict == "limited":
-        minutes = retry_minutes(admission.retry_after)
-        response = render_error(
-            429,
-            ngettext(
-                "Too many likes from your network. Please try again in %(num)d minute.",
-                "Too many likes from your network. Please try again in %(num)d minutes.",
-                minutes,
-            ),
+        return limit_refusal(
+            "like", admission.retry_after, lambda status, _outcome, text: render_error(status, text)
         )
-        response.headers["Retry-After"] = str(admission.retry_after)
-        return response
     counted, likes = add_like(comment.id, current_voter(mint=True).key, thread)
     if not is_htmx():
         response = redirect(
@@ -284,6 +296,8 @@ def edit(thread_key: str, comment_id: int) -> Response:
             error = _("The form has expired or came from another site. Please send it again.")
         elif form.validate():
             outcome = edit_comment(comment, thread, form.text.data, current_voter())
+            if outcome.kind == "closed":
+                return refuse(403, "closed", closed_message())
             busy = busy_refusal(outcome.kind, outcome.retry_after, refuse, "comments")
             if busy is not None:
                 return busy

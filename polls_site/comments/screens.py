@@ -115,7 +115,9 @@ def shared_page(thread: ThreadInfo, sort: str, offset: int) -> Response:
 
     if version is None:
         return widget_response(render())
-    field_name = variant("page", version, sort, offset, local_day())
+    # Auto-close passes with the clock, not a new version: the flag keeps a form cached
+    # before the date from being served after it.
+    field_name = variant("page", version, sort, offset, local_day(), thread.is_closed())
     return widget_response(
         cached_html(list_cache_key(thread.id), field_name, render, _cache_seconds())
     )

@@ -15,14 +15,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..core.clients import client_ip, ip_hash, limit_hash
 from ..core.db import db
 from ..core.redis import redis_client, rkey
-from ..models import USER_AGENT_LENGTH, Ban, Comment, CommentStatus, utcnow
+from ..models import USER_AGENT_LENGTH, Ban, Comment, CommentStatus, Thread, utcnow
 from ..widget.voters import Voter
 from .automod.labels import reader_categories
 from .jobs import enqueue_moderation
-from .limits import admit_comment
+from .limits import admit_comment, admit_slow
+from .policy import slow_mode_seconds
 from .render import render_comment_html
 from .status import change_status, thread_changed
-from .threads import ThreadInfo
+from .threads import ThreadInfo, fresh_thread
+from .trust import first_review
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +70,13 @@ class OwnComment:
 class PostOutcome:
     """What happened to a comment the form had accepted."""
 
-    kind: str  # "accepted", "banned", "limited", "unavailable", "no_parent", "stale"
+    # "accepted", "closed", "banned", "limited", "slow", "unavailable", "no_parent", "stale"
+    kind: str
     comment_id: int = 0
     retry_after: int = 0
+    # The comment waits for a moderator whatever the auto-moderator says (the thread is
+    # premoderated, or the reader is among their first PREMODERATE_FIRST_COMMENTS).
+    reviewed: bool = False
 
 
 def edit_deadline(created_at: datetime) -> datetime:
@@ -130,9 +136,16 @@ def _parent_ok(thread: ThreadInfo, parent_id: int, voter: Voter) -> bool:
 def post_comment(
     thread: ThreadInfo, voter: Voter, name: str, text: str, parent_id: int | None
 ) -> PostOutcome:
-    """Store a new comment as pending and enqueue its moderation, or say why not."""
+    """Store a new comment as pending and enqueue its moderation, or say why not.
+
+    The thread's policy is read from the database, not the widget's cached copy: a
+    thread closed a second ago takes no more comments.
+    """
     now = utcnow()
     hashed_ip = ip_hash(client_ip())
+    thread = fresh_thread(thread.id) or thread
+    if thread.is_closed(now):
+        return PostOutcome("closed")
     if parent_id is not None and not _parent_ok(thread, parent_id, voter):
         return PostOutcome("no_parent")
     if is_banned(voter.key, hashed_ip, now):
@@ -140,6 +153,11 @@ def post_comment(
     admission = admit_comment(voter.key, limit_hash(client_ip()))
     if admission.verdict == "limited":
         return PostOutcome("limited", retry_after=admission.retry_after)
+    window = slow_mode_seconds(thread.slow_mode_minutes)
+    if window:
+        admission = admit_slow(thread.id, voter.key, window)
+        if admission.verdict == "limited":
+            return PostOutcome("slow", retry_after=admission.retry_after)
     comment = Comment(
         thread_id=thread.id,
         parent_id=parent_id,
@@ -153,6 +171,13 @@ def post_comment(
         created_at=now,
     )
     db.session.add(comment)
+    if thread.first_comment_at is None:
+        # Only the first writer sets it: THREAD_AUTO_CLOSE_DAYS counts from here.
+        db.session.execute(
+            sa.update(Thread)
+            .where(Thread.id == thread.id, Thread.first_comment_at.is_(None))
+            .values(first_comment_at=now)
+        )
     try:
         db.session.commit()
     except SQLAlchemyError:
@@ -161,7 +186,10 @@ def post_comment(
         return PostOutcome("unavailable")
     _mark_author(thread.id, voter.key)
     enqueue_moderation(comment.id)
-    return PostOutcome("accepted", comment_id=comment.id)
+    reviewed = (
+        thread.premoderated or current_app.config["PREMODERATE_ALL"] or first_review(voter.key)
+    )
+    return PostOutcome("accepted", comment_id=comment.id, reviewed=reviewed)
 
 
 def own_comment(comment_id: int, thread: ThreadInfo, voter: Voter) -> Comment | None:
@@ -187,7 +215,12 @@ def edit_comment(comment: Comment, thread: ThreadInfo, text: str, voter: Voter) 
 
     An edit counts against the comment limits like a new comment (each one is moderated
     again); "stale" when a moderator changed the comment at the same moment.
+    Refused ("closed") once the thread is closed; slow mode does not apply to edits (a
+    typo fixed within the edit window is not a new comment).
     """
+    fresh = fresh_thread(thread.id)
+    if fresh is not None and fresh.is_closed():
+        return PostOutcome("closed", comment.id)
     admission = admit_comment(voter.key, limit_hash(client_ip()))
     if admission.verdict == "limited":
         return PostOutcome("limited", comment.id, admission.retry_after)

@@ -6,18 +6,21 @@ comment list is cached per version, so an unchanged thread costs a Redis read.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 
 from ..core.db import db
 from ..core.near_cache import near_cache
 from ..core.redis import redis_client
-from ..models import Comment, CommentStatus, Thread
+from ..models import Comment, CommentStatus, Thread, utcnow
+from .policy import auto_close_at, is_closed
 from .status import thread_changed, thread_version_key
 from .tree import CommentRow
 
@@ -35,10 +38,49 @@ class ThreadInfo:
     key: str
     title: str
     url: str
+    # The thread's policy (comments/policy.py), as staff set it on the thread page.
+    premoderated: bool = False
+    closed_at: datetime | None = None
+    keep_open: bool = False
+    slow_mode_minutes: int = 0
+    first_comment_at: datetime | None = None
+
+    def closes_at(self) -> datetime | None:
+        """When THREAD_AUTO_CLOSE_DAYS closes the thread (None: never, or reopened)."""
+        if self.closed_at is not None or self.keep_open:
+            return None
+        return auto_close_at(self.first_comment_at, current_app.config["THREAD_AUTO_CLOSE_DAYS"])
+
+    def is_closed(self, now: datetime | None = None) -> bool:
+        """True when readers may no longer post here (closed by staff or by the date)."""
+        return is_closed(
+            self.closed_at,
+            self.keep_open,
+            self.first_comment_at,
+            current_app.config["THREAD_AUTO_CLOSE_DAYS"],
+            now or utcnow(),
+        )
 
 
-def _info(thread: Thread) -> ThreadInfo:
-    return ThreadInfo(thread.id, thread.key, thread.title, thread.url)
+def thread_info(thread: Thread) -> ThreadInfo:
+    """A detached copy of ``thread`` for the widget."""
+    return ThreadInfo(
+        thread.id,
+        thread.key,
+        thread.title,
+        thread.url,
+        premoderated=thread.premoderated,
+        closed_at=thread.closed_at,
+        keep_open=thread.keep_open,
+        slow_mode_minutes=thread.slow_mode_minutes,
+        first_comment_at=thread.first_comment_at,
+    )
+
+
+def fresh_thread(thread_id: int) -> ThreadInfo | None:
+    """The thread as the database has it now (a post must not trust a cached copy)."""
+    thread = db.session.get(Thread, thread_id, populate_existing=True)
+    return thread_info(thread) if thread is not None else None
 
 
 def find_thread(key: str) -> ThreadInfo | None:
@@ -46,12 +88,13 @@ def find_thread(key: str) -> ThreadInfo | None:
 
     def load() -> ThreadInfo | None:
         thread = db.session.scalar(sa.select(Thread).where(Thread.key == key))
-        return _info(thread) if thread is not None else None
+        return thread_info(thread) if thread is not None else None
 
     return near_cache().get_or_load(("thread", key), load)
 
 
-def _clean(value: str, length: int) -> str:
+def clean_field(value: str, length: int) -> str:
+    """A title or URL as stored: control characters dropped, trimmed, cut to ``length``."""
     return _CONTROL.sub("", value).strip()[:length]
 
 
@@ -59,8 +102,8 @@ def open_thread(key: str, title: str, url: str) -> ThreadInfo:
     """Create the thread for ``key`` (the caller has checked key and origin); race-safe."""
     thread = Thread(
         key=key,
-        title=_clean(title, MAX_TITLE_LENGTH),
-        url=_clean(url, MAX_URL_LENGTH),
+        title=clean_field(title, MAX_TITLE_LENGTH),
+        url=clean_field(url, MAX_URL_LENGTH),
     )
     db.session.add(thread)
     try:
@@ -69,7 +112,7 @@ def open_thread(key: str, title: str, url: str) -> ThreadInfo:
         # Another reader's first view created it a moment ago.
         db.session.rollback()
         thread = db.session.scalar(sa.select(Thread).where(Thread.key == key))
-    return _info(thread)
+    return thread_info(thread)
 
 
 def correct_thread(thread: ThreadInfo, title: str, url: str) -> ThreadInfo:
@@ -78,7 +121,7 @@ def correct_thread(thread: ThreadInfo, title: str, url: str) -> ThreadInfo:
     Most signed views bring what the thread has: they cost no write. A change bumps the
     thread's version, so the cached pages (whose <title> names the thread) are rendered anew.
     """
-    title, url = _clean(title, MAX_TITLE_LENGTH), _clean(url, MAX_URL_LENGTH)
+    title, url = clean_field(title, MAX_TITLE_LENGTH), clean_field(url, MAX_URL_LENGTH)
     if (title, url) == (thread.title, thread.url):
         return thread
     # Only rows that still differ: another process, its cached copy a second old, may
@@ -93,7 +136,7 @@ def correct_thread(thread: ThreadInfo, title: str, url: str) -> ThreadInfo:
     if changed:
         near_cache().forget(("thread-version", thread.id))
         thread_changed(thread.id, thread.key)
-    return ThreadInfo(thread.id, thread.key, title, url)
+    return dataclasses.replace(thread, title=title, url=url)
 
 
 def thread_version(thread_id: int) -> str | None:

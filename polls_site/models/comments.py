@@ -48,6 +48,14 @@ class Thread(db.Model):
     url: Mapped[str] = mapped_column(sa.String(1000), default="")
     # Every comment waits for a moderator, whatever the auto-moderator says.
     premoderated: Mapped[bool] = mapped_column(default=False)
+    # Closed by staff (when); NULL while open. See polls_site/comments/policy.py.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reopened by staff after closing: THREAD_AUTO_CLOSE_DAYS no longer applies to it.
+    keep_open: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # One comment per reader per this many minutes; 0: no slow mode.
+    slow_mode_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the first comment was written: THREAD_AUTO_CLOSE_DAYS counts from it.
+    first_comment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Approved comments, kept in step with status changes in the same transaction.
     comment_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -50,10 +50,9 @@ def busy_refusal(kind: str, retry_after: int, refuse: Refuse, widget: Widget) ->
     """429 with Retry-After for a rate-limited outcome, 503 for an unavailable service,
     None for any other ``kind``; ``refuse`` builds the widget's answer from (status,
     outcome, message)."""
-    if kind == "limited":
-        response = refuse(429, "limited", _too_often(widget, retry_minutes(retry_after)))
-        response.headers["Retry-After"] = str(retry_after)
-        return response
+    if kind in ("limited", "slow"):
+        limit = "vote" if widget == "poll" else ("slow" if kind == "slow" else "comment")
+        return limit_refusal(limit, retry_after, refuse)
     if kind == "unavailable":
         if widget == "poll":
             return refuse(
@@ -69,16 +68,37 @@ def busy_refusal(kind: str, retry_after: int, refuse: Refuse, widget: Widget) ->
     return None
 
 
-def _too_often(widget: Widget, minutes: int) -> str:
-    # One literal call per widget: the message extractor reads only literal strings.
-    if widget == "poll":
-        return ngettext(
-            "Too many votes from your network. Please try again in %(num)d minute.",
-            "Too many votes from your network. Please try again in %(num)d minutes.",
-            minutes,
-        )
-    return ngettext(
+def limit_refusal(limit: str, retry_after: int, refuse: Refuse) -> Response:
+    """The one answer to every rate limit: 429, Retry-After in seconds, and the limit's
+    message saying in whole minutes when to try again. ``limit`` is a key of
+    LIMIT_MESSAGES; the metrics outcome is "limited" ("slow" for slow mode)."""
+    outcome = "slow" if limit == "slow" else "limited"
+    response = refuse(429, outcome, LIMIT_MESSAGES[limit](retry_minutes(retry_after)))
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+# One literal ngettext per limit: the message extractor reads only literal strings. A new
+# limit (reports, ...) adds its message here and refuses through limit_refusal.
+LIMIT_MESSAGES: dict[str, Callable[[int], str]] = {
+    "vote": lambda minutes: ngettext(
+        "Too many votes from your network. Please try again in %(num)d minute.",
+        "Too many votes from your network. Please try again in %(num)d minutes.",
+        minutes,
+    ),
+    "comment": lambda minutes: ngettext(
         "You are posting too often. Please try again in %(num)d minute.",
         "You are posting too often. Please try again in %(num)d minutes.",
         minutes,
-    )
+    ),
+    "slow": lambda minutes: ngettext(
+        "Slow mode is on in this discussion: you may post again in %(num)d minute.",
+        "Slow mode is on in this discussion: you may post again in %(num)d minutes.",
+        minutes,
+    ),
+    "like": lambda minutes: ngettext(
+        "Too many likes from your network. Please try again in %(num)d minute.",
+        "Too many likes from your network. Please try again in %(num)d minutes.",
+        minutes,
+    ),
+}

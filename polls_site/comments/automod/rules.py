@@ -269,5 +269,7 @@ def describe_reason(reason: Mapping[str, Any]) -> str:
     if rule == "premoderation":
         if detail == "site":
             return _("All comments are premoderated")
+        if detail == "first":
+            return _("One of the author's first comments")
         return _("This thread is premoderated")
     return f"{rule}: {detail}" if detail else rule

@@ -1,0 +1,2 @@
+"""The staff thread pages: find a thread, close or reopen it, premoderate or slow it down,
+correct its title and URL."""
