@@ -105,9 +105,12 @@ def add_security_headers(response: Response) -> Response:
     origins = config["EMBED_ALLOWED_ORIGINS"]
     hsts = config["HSTS_SECONDS"] if config["PRODUCTION"] else 0
     headers = response.headers
+    # One pass over the few headers the route set (a `name in headers` test per name would
+    # scan them once each); a header the route chose itself is kept.
+    present = {name.lower() for name in headers.keys()}
     for name, value in policy_headers(policy, tuple(origins), hsts or 0):
-        if name not in headers:
-            headers[name] = value
+        if name.lower() not in present:
+            headers.add(name, value)
     if policy.varies_on_htmx:
         response.vary.add("HX-Request")
     if policy.portal_cors:
