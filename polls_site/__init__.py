@@ -15,6 +15,7 @@ from .core.converters import IdConverter
 from .core.db import init_db
 from .core.embedded_redis import ensure_embedded_redis
 from .core.errors import init_errors
+from .core.flask_app import App
 from .core.i18n import init_i18n
 from .core.jobs import init_jobs
 from .core.logs import init_logging
@@ -40,7 +41,7 @@ def web_folder(name: str) -> str:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, environment, test overrides, extensions, blueprints."""
-    app = Flask(
+    app = App(
         __name__,
         instance_path=settings.instance_path(),
         instance_relative_config=True,

@@ -45,7 +45,7 @@ def show(poll_id: int) -> Response:
 
     about = Markup(archive_html(f"poll:{poll_id}", render_about))
     known = reader_is_known() or bool(request.args.get("done"))
-    screen = screen_for(poll, current_voter(), look_up_own=known)
+    screen = screen_for(poll, current_voter() if known else None, look_up_own=known)
     thank_after_redirect(screen)
     page = render_template(
         "archive/show.html", poll=poll, about=about, screen=screen, back="archive"

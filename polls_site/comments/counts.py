@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 from ..core.db import db
 from ..core.redis import redis_client
 from ..models import Thread
-from .status import comment_count_key
+from .status import comment_count_key, comment_count_keys
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def comment_counts(keys: list[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     client = redis_client()
     try:
-        cached = client.mget([comment_count_key(k) for k in unique])
+        cached = client.mget(comment_count_keys(unique))
     except RedisError:
         cached = [None] * len(unique)
     for key, value in zip(unique, cached, strict=True):

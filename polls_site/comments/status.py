@@ -25,6 +25,12 @@ def comment_count_key(thread_key: str) -> str:
     return rkey("comment_count", thread_key)
 
 
+def comment_count_keys(thread_keys: list[str]) -> list[str]:
+    """``comment_count_key`` of each thread key (the prefix is looked up once, not per key)."""
+    prefix = rkey("comment_count", "")
+    return [prefix + key for key in thread_keys]
+
+
 def change_status(
     comment: Comment,
     status: CommentStatus,

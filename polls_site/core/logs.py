@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, Response, g, has_request_context, request
@@ -25,13 +25,35 @@ _POLLING_ENDPOINTS = frozenset({"polls.results", "comments.updates"})
 log = logging.getLogger("polls_site.request")
 
 
+_second: tuple[int, str] = (-1, "")
+
+
+def iso_millis(created: float) -> str:
+    """``created`` (a Unix time) as ISO 8601 UTC to the millisecond, as
+    ``datetime.isoformat(timespec="milliseconds")`` writes it.
+
+    The date and time of day are formatted once per second (every request writes a line).
+    """
+    global _second
+    whole = int(created)
+    # Rounded to the microsecond first, as datetime does.
+    micros = round((created - whole) * 1_000_000)
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    second, prefix = _second
+    if second != whole:
+        prefix = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second = (whole, prefix)
+    return f"{prefix}.{micros // 1000:03d}+00:00"
+
+
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object: time, level, logger, message and extras."""
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as a JSON line."""
         line = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": iso_millis(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -73,7 +95,7 @@ def init_logging(app: Flask) -> None:
     @app.before_request
     def start_request() -> None:
         given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(16)
         g.request_started = time.perf_counter()
 
     @app.after_request

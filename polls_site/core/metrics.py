@@ -211,13 +211,25 @@ def init_metrics(app: Flask) -> None:
     if client is not None:
         client.breaker.on_change = breaker_changed
 
+    # The labelled children, looked up once per endpoint and status (labels() takes a
+    # lock and builds its key on every call; the set of endpoints is small and fixed).
+    counters: dict[tuple[str, int], Any] = {}
+    histograms: dict[str, Any] = {}
+
     @app.after_request
     def observe(response: Response) -> Response:
         endpoint = request.endpoint or "unmatched"
-        REQUESTS.labels(endpoint, str(response.status_code)).inc()
+        status = response.status_code
+        counter = counters.get((endpoint, status))
+        if counter is None:
+            counter = counters[endpoint, status] = REQUESTS.labels(endpoint, str(status))
+        counter.inc()
         started = g.get("request_started")
         if started is not None:
-            LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+            histogram = histograms.get(endpoint)
+            if histogram is None:
+                histogram = histograms[endpoint] = LATENCY.labels(endpoint)
+            histogram.observe(time.perf_counter() - started)
         return response
 
 

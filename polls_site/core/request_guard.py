@@ -57,8 +57,11 @@ class CleanRequest(Request):
 
     @cached_property
     def args(self) -> ImmutableMultiDict:  # type: ignore[override]
-        """The query string's arguments, without NUL characters."""
-        return without_nul(super().args)
+        """The query string's arguments, without NUL characters (copied only if any)."""
+        args = super().args
+        if any("\x00" in k or "\x00" in v for k, v in args.items(multi=True)):
+            return without_nul(args)
+        return args
 
 
 def init_request_guard(app: Flask) -> None:

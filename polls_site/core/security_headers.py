@@ -14,6 +14,7 @@ which is how embed.js fetches a list page's comment counts in one request.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Flask, Response, current_app, request
 
@@ -71,23 +72,45 @@ def content_security_policy(policy: Policy, origins: list[str]) -> str:
     return f"{STRICT_CSP}; {frames}" if policy.strict_csp else frames
 
 
+@lru_cache(maxsize=64)
+def policy_headers(
+    policy: Policy, origins: tuple[str, ...], hsts_seconds: int
+) -> tuple[tuple[str, str], ...]:
+    """The fixed headers of a ``policy`` response: CSP, Referrer-Policy, nosniff, the
+    old frame header where framing is refused, HSTS when ``hsts_seconds`` (production).
+
+    They depend only on the policy and the settings, so each combination is built once
+    per process instead of on every request.
+    """
+    headers = [
+        ("Content-Security-Policy", content_security_policy(policy, list(origins))),
+        ("Referrer-Policy", REFERRER_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+    if not policy.framed_by_portal:
+        # For browsers that predate frame-ancestors.
+        headers.append(("X-Frame-Options", "DENY"))
+    if hsts_seconds:
+        # Production is served over HTTPS (browsers ignore the header on plain HTTP). No
+        # includeSubDomains: the portal's other hosts are not ours to pin.
+        headers.append(("Strict-Transport-Security", f"max-age={hsts_seconds}"))
+    return tuple(headers)
+
+
 def add_security_headers(response: Response) -> Response:
     """after_request hook: frame policy, CSP, Referrer-Policy, nosniff, HSTS in production,
     Vary and CORS."""
     policy = policy_for(request.endpoint, request.blueprint)
-    origins = current_app.config["EMBED_ALLOWED_ORIGINS"]
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(policy, origins))
-    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    if not policy.framed_by_portal:
-        # For browsers that predate frame-ancestors.
-        headers.setdefault("X-Frame-Options", "DENY")
     config = current_app.config
-    if config["PRODUCTION"] and config["HSTS_SECONDS"]:
-        # Production is served over HTTPS (browsers ignore the header on plain HTTP). No
-        # includeSubDomains: the portal's other hosts are not ours to pin.
-        headers.setdefault("Strict-Transport-Security", f"max-age={config['HSTS_SECONDS']}")
+    origins = config["EMBED_ALLOWED_ORIGINS"]
+    hsts = config["HSTS_SECONDS"] if config["PRODUCTION"] else 0
+    headers = response.headers
+    # One pass over the few headers the route set (a `name in headers` test per name would
+    # scan them once each); a header the route chose itself is kept.
+    present = {name.lower() for name in headers.keys()}
+    for name, value in policy_headers(policy, tuple(origins), hsts or 0):
+        if name.lower() not in present:
+            headers.add(name, value)
     if policy.varies_on_htmx:
         response.vary.add("HX-Request")
     if policy.portal_cors:

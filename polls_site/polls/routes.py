@@ -74,14 +74,15 @@ def show(poll_id: int) -> Response:
     """The widget page: the vote form, or the results for a reader who has voted."""
     poll = get_public_poll(poll_id)
     want_change = request.args.get("view") == "change"
+    # After a vote without script (?done), or asking to change it: this reader's own
+    # page, even by fingerprint. Otherwise no identity is resolved at all.
+    look_up_own = reader_is_known() or bool(request.args.get("done")) or want_change
     screen = screen_for(
         poll,
-        current_voter(),
+        current_voter() if look_up_own else None,
         want_results=request.args.get("view") == "results",
         want_change=want_change,
-        # After a vote without script (?done), or asking to change it: this reader's own
-        # page, even by fingerprint.
-        look_up_own=reader_is_known() or bool(request.args.get("done")) or want_change,
+        look_up_own=look_up_own,
     )
     thank_after_redirect(screen)
     return _respond(screen)
@@ -169,7 +170,9 @@ def results(poll_id: int) -> Response:
         response.headers["Vary"] = "HX-Request"
         return response
     if not is_htmx():
-        screen = screen_for(poll, current_voter(), want_results=True, look_up_own=reader_is_known())
+        known = reader_is_known()
+        voter = current_voter() if known else None
+        screen = screen_for(poll, voter, want_results=True, look_up_own=known)
         return _respond(screen)
     if results_public(poll):
 

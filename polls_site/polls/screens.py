@@ -39,7 +39,7 @@ class PollScreen:
 
 def screen_for(
     poll: PollInfo,
-    voter: Voter,
+    voter: Voter | None,
     *,
     want_results: bool = False,
     want_change: bool = False,
@@ -50,14 +50,14 @@ def screen_for(
 ) -> PollScreen:
     """What ``voter`` sees of ``poll``: the form, the results, or why neither.
 
-    ``look_up_own=False``: the page a reader who names no identity gets, the same for
-    everyone (a cookie-less reader who voted is recognised when they vote again, and by
-    their stored identity where the script keeps one).
+    ``look_up_own=False`` (``voter`` may then be None): the page a reader who names no
+    identity gets, the same for everyone (a cookie-less reader who voted is recognised
+    when they vote again, and by their stored identity where the script keeps one).
     ``want_change``: a reader who voted and may change it gets the form, their current
     choice preselected.
     """
     state = poll.voting_state()
-    if own is None and look_up_own:
+    if own is None and look_up_own and voter is not None:
         own = own_ballot(poll.id, voter)
     screen = PollScreen(poll=poll, mode="form", notices=notices, selected=selected)
     screen.can_change = state == "open" and own is not None and poll.allow_vote_change

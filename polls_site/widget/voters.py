@@ -99,15 +99,30 @@ def _fingerprint_key() -> str:
     return f"f:{keyed_hash('fingerprint', browser)}"
 
 
+def _named_voter() -> Voter | None:
+    """The reader this request names (cookie, then stored id), or None; once per request.
+
+    Apart from the fingerprint: most requests are new readers' page loads, which only ask
+    whether the reader is known, and hashing the network and browser is half their cost.
+    """
+    if "named_voter" not in g:
+        voter = None
+        key = unsign_voter(request.cookies.get(VOTER_COOKIE))
+        if key:
+            voter = Voter(key, COOKIE)
+        else:
+            key = unsign_voter(request.headers.get(VOTER_HEADER, ""))
+            if key:
+                voter = Voter(key, STORAGE)
+        g.named_voter = voter
+    return g.named_voter
+
+
 def _resolve_voter(mint: bool) -> Voter:
-    key = unsign_voter(request.cookies.get(VOTER_COOKIE))
-    if key:
-        return Voter(key, COOKIE)
-    stored = request.headers.get(VOTER_HEADER, "")
-    key = unsign_voter(stored)
-    if key:
-        return Voter(key, STORAGE)
-    if mint and stored == NEW_VOTER:
+    named = _named_voter()
+    if named is not None:
+        return named
+    if mint and request.headers.get(VOTER_HEADER, "") == NEW_VOTER:
         return Voter(f"c:{secrets.token_urlsafe(16)}", MINTED)
     return Voter(_fingerprint_key(), FINGERPRINT)
 
@@ -127,7 +142,10 @@ def current_voter(mint: bool = False) -> Voter:
 def reader_is_known() -> bool:
     """True when this request names its reader (cookie or stored id): its page is theirs,
     not the one every new reader shares."""
-    return current_voter().source in {COOKIE, STORAGE}
+    voter = g.get("voter")
+    if voter is not None:
+        return voter.source in {COOKIE, STORAGE}
+    return _named_voter() is not None
 
 
 def init_voters(app: Flask) -> None:

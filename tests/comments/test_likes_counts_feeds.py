@@ -14,6 +14,7 @@ from polls_site.comments.counts import MAX_KEYS
 from polls_site.comments.likes import like_mark_key
 from polls_site.comments.status import change_status, comment_count_key, thread_changed
 from polls_site.core.db import db
+from polls_site.core.near_cache import NearCache
 from polls_site.core.redis import redis_client
 from polls_site.models import Comment, CommentLike, CommentStatus
 from polls_site.widget.voters import NEW_VOTER, VOTER_HEADER
@@ -118,6 +119,45 @@ def test_counts_cache_is_dropped_by_a_status_change(app: Flask, client: FlaskCli
         thread_changed(thread_id, "a")
     # ...and a change through change_status + thread_changed drops it.
     assert counts(client, "a").get_json() == {"a": 0}
+
+
+def _round_trips(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one for every command (or pipeline) sent to Redis."""
+    sent: list[int] = []
+    connection_class = redis_client().connection_pool.connection_class
+    original = connection_class.send_packed_command
+
+    def counting(self, command, *args, **kwargs):
+        sent.append(1)
+        return original(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(connection_class, "send_packed_command", counting)
+    return sent
+
+
+def test_counts_cost_one_round_trip_and_none_when_near(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = [f"t{i}" for i in range(20)]
+    for key in keys[:3]:
+        make_comment(app, thread=make_thread(app, key=key))
+    with app.app_context():
+        sent = _round_trips(app, monkeypatch)
+    # Cold keys: one MGET, the database, one pipeline storing them.
+    assert counts(client, *keys).get_json() == {k: int(k in keys[:3]) for k in keys}
+    assert len(sent) == 2
+    sent.clear()
+    # Warm: every key in one MGET.
+    assert counts(client, *keys).get_json()["t0"] == 1
+    assert len(sent) == 1
+    sent.clear()
+    # With the near cache on (as in production), the same keys again cost no round trip.
+    app.extensions["polls_near_cache"] = NearCache(60)
+    assert counts(client, *keys).get_json()["t1"] == 1
+    assert counts(client, *keys).get_json()["t1"] == 1
+    assert len(sent) == 1
+    # Another set of keys is another entry.
+    assert counts(client, "t2", "t3").get_json() == {"t2": 1, "t3": 0}
 
 
 @pytest.mark.parametrize(

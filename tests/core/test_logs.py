@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import UTC, datetime
 
-from polls_site.core.logs import JsonFormatter
+import pytest
+
+from polls_site.core.logs import JsonFormatter, iso_millis
 from tests.support.app import drain_queue
 from tests.support.factories import KEY, make_comment, make_thread, option_ids
 from tests.support.polls import Voting
@@ -72,3 +75,13 @@ def test_unchanged_comment_threads_are_counted_not_logged(app, client, caplog) -
     assert (unchanged.status_code, changed.status_code) == (204, 200)
     logged = [(r["endpoint"], r["status"]) for r in json_lines(caplog) if r["msg"] == "request"]
     assert logged[1:] == [("comments.updates", 200)]  # after the page itself
+
+
+@pytest.mark.parametrize(
+    "created",
+    [0.0, 1.5, 1764650111.832, 1764650111.0004, 1764650112.999, 1764650112.25, 1764650113.9999996],
+)
+def test_iso_millis_writes_what_datetime_writes(created: float) -> None:
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    assert iso_millis(created) == expected
+    assert iso_millis(created) == expected  # the second time from the per-second prefix

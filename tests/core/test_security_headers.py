@@ -13,6 +13,7 @@ from polls_site.core.security_headers import (
     content_security_policy,
     frame_ancestors,
     policy_for,
+    policy_headers,
 )
 from tests.support.factories import make_poll
 
@@ -141,3 +142,28 @@ def test_production_pins_https_and_development_does_not(
             assert headers["Strict-Transport-Security"] == "max-age=31536000", path
     finally:
         close_connections(production)
+
+
+def test_policy_headers_are_built_once_per_policy_and_settings() -> None:
+    origins = (PORTAL,)
+    widget = dict(policy_headers(WIDGET, origins, 0))
+    assert widget["Content-Security-Policy"] == content_security_policy(WIDGET, [PORTAL])
+    assert "X-Frame-Options" not in widget  # the portal frames widgets
+    assert "Strict-Transport-Security" not in widget
+    page = dict(policy_headers(PAGE, origins, 3600))
+    assert page["X-Frame-Options"] == "DENY"
+    assert page["Strict-Transport-Security"] == "max-age=3600"
+    assert page["X-Content-Type-Options"] == "nosniff"
+    # Cached per process: the same tuple, not a rebuilt one.
+    assert policy_headers(WIDGET, origins, 0) is policy_headers(WIDGET, origins, 0)
+    assert policy_headers(WIDGET, (FOREIGN,), 0) != policy_headers(WIDGET, origins, 0)
+
+
+def test_a_route_set_header_is_kept(app: Flask) -> None:
+    @app.get("/own-csp")
+    def own_csp() -> tuple[str, dict[str, str]]:
+        return "x", {"Content-Security-Policy": "default-src 'none'"}
+
+    response = app.test_client().get("/own-csp")
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"

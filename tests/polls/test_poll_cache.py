@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from polls_site.core.db import db
 from polls_site.models import Poll
 from polls_site.polls.cache import OptionInfo, PollInfo, forget_poll, load_poll
+from polls_site.widget import voters
 from tests.support.app import drain_queue
-from tests.support.factories import make_poll, option_ids
+from tests.support.factories import make_poll, make_thread, option_ids
 from tests.support.polls import Voting
 
 
@@ -77,3 +78,26 @@ def test_results_html_is_shared_per_version(app, client) -> None:
     finally:
         db.session.get = original  # type: ignore[assignment]
     assert cached == fresh and "Всего голосов: 2" in cached
+
+
+def test_a_new_readers_page_resolves_no_fingerprint(app, client, monkeypatch) -> None:
+    """The shared form page asks only whether the reader is known: hashing the network and
+    browser is for the reader's own pages and votes."""
+    poll_id = make_poll(app)
+    make_thread(app, key="some-thread")
+    calls: list[str] = []
+    original = voters._fingerprint_key
+
+    def counted() -> str:
+        calls.append("fingerprint")
+        return original()
+
+    monkeypatch.setattr(voters, "_fingerprint_key", counted)
+    page = client.get(f"/w/poll/{poll_id}")
+    assert page.status_code == 200
+    assert 'name="option"' in page.get_data(as_text=True)
+    assert client.get("/w/comments/some-thread").status_code == 200
+    assert calls == []
+    # After a vote without script (?done) the reader's own page is looked up, by fingerprint.
+    assert client.get(f"/w/poll/{poll_id}?done=1").status_code == 200
+    assert calls == ["fingerprint"]
