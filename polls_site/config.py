@@ -107,6 +107,12 @@ DEFAULTS: dict[str, Any] = {
     # New threads one client IP may open: Referer and Origin say which page framed the
     # widget, but a script can forge them, so junk threads are also slowed down.
     "THREAD_OPEN_LIMIT_IP": "60/3600",
+    # Reports ("Пожаловаться") per client IP and per reader, over all comments.
+    "REPORT_LIMIT_IP": "30/3600",
+    "REPORT_LIMIT_VOTER": "10/3600",
+    # The weight of independent reports (distinct readers, at least two networks) that
+    # hides an approved comment until a moderator decides; README "Reader reports".
+    "REPORT_THRESHOLD": 3,
     # Minutes during which authors may edit or delete their own comment.
     "COMMENT_EDIT_MINUTES": 10,
     # How often an open comment widget asks whether new comments have been approved.
@@ -287,6 +293,8 @@ def finish(config: dict[str, Any]) -> None:
         "COMMENT_LIMIT_VOTER",
         "LIKE_LIMIT_IP_COMMENT",
         "LIKE_LIMIT_IP",
+        "REPORT_LIMIT_IP",
+        "REPORT_LIMIT_VOTER",
     )
     for key in (*limits, "STAFF_LOGIN_LIMIT_IP", "STAFF_LOGIN_LIMIT_USER"):
         parse_limit(config[key])

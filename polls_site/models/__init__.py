@@ -3,10 +3,12 @@
 from .base import UTCDateTime, utcnow
 from .comments import (
     REASON_LENGTH,
+    REPORT_TEXT_LENGTH,
     USER_AGENT_LENGTH,
     Ban,
     Comment,
     CommentLike,
+    CommentReport,
     CommentStatus,
     ModerationSetting,
     ModerationWord,
@@ -28,6 +30,7 @@ from .staff import AuditEntry, Role, StaffUser
 
 __all__ = [
     "REASON_LENGTH",
+    "REPORT_TEXT_LENGTH",
     "USER_AGENT_LENGTH",
     "AuditEntry",
     "Ballot",
@@ -36,6 +39,7 @@ __all__ = [
     "Ban",
     "Comment",
     "CommentLike",
+    "CommentReport",
     "CommentStatus",
     "ModerationSetting",
     "ModerationWord",
