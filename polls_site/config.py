@@ -107,6 +107,9 @@ DEFAULTS: dict[str, Any] = {
     # New threads one client IP may open: Referer and Origin say which page framed the
     # widget, but a script can forge them, so junk threads are also slowed down.
     "THREAD_OPEN_LIMIT_IP": "60/3600",
+    # Comma-separated names no reader may sign with (contained anywhere in the name, any
+    # look-alike spelling); staff usernames are reserved too. README "Staff voice".
+    "RESERVED_AUTHOR_NAMES": "News-Asia,Редакция,Модератор,Администратор",
     # Reports ("Пожаловаться") per client IP and per reader, over all comments.
     "REPORT_LIMIT_IP": "30/3600",
     "REPORT_LIMIT_VOTER": "10/3600",
