@@ -13,7 +13,8 @@ from tests.support.factories import KEY, PASSWORD, make_comment, make_staff, mak
 from tests.support.live import LiveServer
 from tests.support.staff import audit_rows
 
-pytestmark = [pytest.mark.browser, pytest.mark.live]
+# The outcome rests on the database (one report per reader, the threshold): PostgreSQL too.
+pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.both_databases]
 
 
 def test_readers_report_a_comment_and_a_moderator_decides(live_factory, browser: Browser) -> None:
