@@ -78,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from .api.routes import bp as api_bp
     from .archive.routes import bp as archive_bp
+    from .comments import report_routes  # noqa: F401  (its views join the widget's blueprint)
     from .comments.portal import bp as comments_portal_bp
     from .comments.routes import bp as comments_bp
     from .core.health import bp as health_bp

@@ -107,6 +107,15 @@ DEFAULTS: dict[str, Any] = {
     # New threads one client IP may open: Referer and Origin say which page framed the
     # widget, but a script can forge them, so junk threads are also slowed down.
     "THREAD_OPEN_LIMIT_IP": "60/3600",
+    # Comma-separated names no reader may sign with (contained anywhere in the name, any
+    # look-alike spelling); staff usernames are reserved too. README "Staff voice".
+    "RESERVED_AUTHOR_NAMES": "News-Asia,Редакция,Модератор,Администратор",
+    # Reports ("Пожаловаться") per client IP and per reader, over all comments.
+    "REPORT_LIMIT_IP": "30/3600",
+    "REPORT_LIMIT_VOTER": "10/3600",
+    # The weight of independent reports (distinct readers, at least two networks) that
+    # hides an approved comment until a moderator decides; README "Reader reports".
+    "REPORT_THRESHOLD": 3,
     # Minutes during which authors may edit or delete their own comment.
     "COMMENT_EDIT_MINUTES": 10,
     # How often an open comment widget asks whether new comments have been approved.
@@ -340,6 +349,8 @@ def finish(config: dict[str, Any]) -> None:
         "LIKE_LIMIT_IP",
         "NOTIFY_REPLY_LIMIT",
         "NOTIFY_CONFIRM_LIMIT",
+        "REPORT_LIMIT_IP",
+        "REPORT_LIMIT_VOTER",
     )
     for key in (*limits, "STAFF_LOGIN_LIMIT_IP", "STAFF_LOGIN_LIMIT_USER"):
         parse_limit(config[key])

@@ -1,4 +1,4 @@
-"""The comment forms: a new comment or reply, and an author's edit."""
+"""The comment forms: a new comment or reply, an author's edit, a reader's report."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 
+from ..models import REPORT_TEXT_LENGTH
 from ..notifications.addresses import normalise_email, valid_email
 from .render import without_invisible
+from .reports import REASONS
 
 MAX_NAME = 80
 MAX_TEXT = 3000
@@ -107,3 +109,30 @@ class CommentForm(EditForm):
     def is_bot(self) -> bool:
         """True when the honeypot field came back filled in."""
         return bool((self.website.data or "").strip())
+
+
+class ReportForm(FlaskForm):
+    """A reader's report of a comment: a reason, and a few words if they like."""
+
+    class Meta:
+        csrf = False
+
+    token = HiddenField()
+    reason = StringField()
+    text = TextAreaField(filters=[_clean_text])
+
+    def validate_reason(self, field: StringField) -> None:
+        """One of the listed reasons."""
+        if field.data not in REASONS:
+            raise ValidationError(_l("Choose a reason."))
+
+    def validate_text(self, field: TextAreaField) -> None:
+        """Optional, and short."""
+        if field.data and len(field.data) > REPORT_TEXT_LENGTH:
+            raise ValidationError(
+                ngettext(
+                    "The explanation is too long: %(num)d characters at most.",
+                    "The explanation is too long: %(num)d characters at most.",
+                    REPORT_TEXT_LENGTH,
+                )
+            )

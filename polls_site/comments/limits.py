@@ -1,6 +1,7 @@
 """Rate limits of the comment widget in Redis: comments (and edits) per IP and per reader,
-a thread's slow mode per reader, likes per IP, new threads per IP. Each check is one
-atomic round trip answering an Admission; widget/notices.limit_refusal words the refusal."""
+a thread's slow mode per reader, likes per IP, reports per IP and per reader, new threads
+per IP. Each check is one atomic round trip answering an Admission;
+widget/notices.limit_refusal words the refusal."""
 
 from __future__ import annotations
 
@@ -44,6 +45,16 @@ def admit_like(ip_hash: str, comment_id: int) -> Admission:
     all_count, all_window = parse_limit(current_app.config["LIKE_LIMIT_IP"])
     keys = [rkey("rl", "like", "ip", ip_hash, comment_id), rkey("rl", "like", "ip", ip_hash)]
     return admit(_ADMIT_TWO, keys, [one_count, one_window, all_count, all_window], "like limits")
+
+
+def admit_report(voter_key: str, ip_hash: str) -> Admission:
+    """Count one report against REPORT_LIMIT_IP and REPORT_LIMIT_VOTER (let through without
+    Redis: the unique key still allows one report per reader per comment)."""
+    ip_count, ip_window = parse_limit(current_app.config["REPORT_LIMIT_IP"])
+    voter_count, voter_window = parse_limit(current_app.config["REPORT_LIMIT_VOTER"])
+    keys = [rkey("rl", "report", "ip", ip_hash), rkey("rl", "report", "voter", voter_key)]
+    args = [ip_count, ip_window, voter_count, voter_window]
+    return admit(_ADMIT_TWO, keys, args, "report limits")
 
 
 # A fixed window: INCR, and the window starts with the first attempt.

@@ -30,6 +30,7 @@ from .dates import comment_date
 from .forms import CommentForm, EditForm
 from .likes import add_like
 from .limits import admit_like
+from .reserved_names import reserved_for_staff
 from .screens import (
     CommentsScreen,
     comment_list,
@@ -136,6 +137,9 @@ def post(thread_key: str) -> Response:
         )
     if not form.validate():
         return refusal(422, "invalid")
+    if reserved_for_staff(form.name.data):
+        form.name.errors = [_("This name is reserved for the newsroom. Please choose another.")]
+        return refusal(422, "reserved_name")
     outcome = post_comment(thread, voter, form.name.data, form.text.data, form.parent.data)
     if outcome.kind == "closed":
         # 403: no retry helps; the form the reader had is replaced by the closed notice.

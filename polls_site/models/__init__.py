@@ -3,10 +3,12 @@
 from .base import UTCDateTime, utcnow
 from .comments import (
     REASON_LENGTH,
+    REPORT_TEXT_LENGTH,
     USER_AGENT_LENGTH,
     Ban,
     Comment,
     CommentLike,
+    CommentReport,
     CommentStatus,
     ModerationSetting,
     ModerationWord,
@@ -30,6 +32,7 @@ from .staff import AuditEntry, Role, StaffUser
 __all__ = [
     "EMAIL_LENGTH",
     "REASON_LENGTH",
+    "REPORT_TEXT_LENGTH",
     "USER_AGENT_LENGTH",
     "AuditEntry",
     "Ballot",
@@ -38,6 +41,7 @@ __all__ = [
     "Ban",
     "Comment",
     "CommentLike",
+    "CommentReport",
     "CommentStatus",
     "EmailOptOut",
     "ModerationSetting",

@@ -122,6 +122,40 @@ class CommentLike(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# The longest free text a reader may add to a report.
+REPORT_TEXT_LENGTH = 500
+
+
+class CommentReport(db.Model):
+    """One reader's report of one comment (the unique key makes a second one impossible).
+
+    ``network`` is the keyed hash of the reporter's /24 or /64: "independent" reports come
+    from at least two networks. ``outcome`` is set when a moderator decides the comment:
+    "upheld" (taken down) or "rejected" (kept); it weighs the reporter's later reports.
+    """
+
+    __tablename__ = "comment_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"))
+    voter_key: Mapped[str] = mapped_column(sa.String(80))
+    network: Mapped[str] = mapped_column(sa.String(64))
+    reason: Mapped[str] = mapped_column(sa.String(16))
+    text: Mapped[str] = mapped_column(sa.String(REPORT_TEXT_LENGTH), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(sa.String(16))
+
+    __table_args__ = (
+        sa.UniqueConstraint("comment_id", "voter_key", name="comment_report_once"),
+        sa.CheckConstraint(
+            "reason IN ('spam', 'abuse', 'hate', 'offtopic', 'other')",
+            name="comment_report_reason_known",
+        ),
+        sa.Index("ix_comment_reports_voter_key", "voter_key"),
+        sa.Index("ix_comment_reports_outcome_comment", "outcome", "comment_id"),
+    )
+
+
 class Ban(db.Model):
     """A commenter barred by voter id and/or IP hash until `expires_at` (NULL: for good)."""
 

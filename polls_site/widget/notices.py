@@ -79,7 +79,7 @@ def limit_refusal(limit: str, retry_after: int, refuse: Refuse) -> Response:
 
 
 # One literal ngettext per limit: the message extractor reads only literal strings. A new
-# limit (reports, ...) adds its message here and refuses through limit_refusal.
+# limit adds its message here and refuses through limit_refusal.
 LIMIT_MESSAGES: dict[str, Callable[[int], str]] = {
     "vote": lambda minutes: ngettext(
         "Too many votes from your network. Please try again in %(num)d minute.",
@@ -94,6 +94,11 @@ LIMIT_MESSAGES: dict[str, Callable[[int], str]] = {
     "slow": lambda minutes: ngettext(
         "Slow mode is on in this discussion: you may post again in %(num)d minute.",
         "Slow mode is on in this discussion: you may post again in %(num)d minutes.",
+        minutes,
+    ),
+    "report": lambda minutes: ngettext(
+        "You have sent too many reports. Please try again in %(num)d minute.",
+        "You have sent too many reports. Please try again in %(num)d minutes.",
         minutes,
     ),
     "like": lambda minutes: ngettext(

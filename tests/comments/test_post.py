@@ -114,7 +114,7 @@ def test_control_characters(app: Flask, reader: Commenting) -> None:
 @pytest.mark.parametrize(
     "typed, stored",
     [
-        ("\u202eнимда\u202c Редакция", "нимда Редакция"),  # shown as «админ Редакция»
+        ("\u202eнимда\u202c Гульнара", "нимда Гульнара"),  # shown as «админ Гульнара»
         ("Ай\u200bгуль", "Айгуль"),
         ("\u2066Гульнара\u2069\ufeff", "Гульнара"),
     ],

@@ -17,7 +17,7 @@ from werkzeug.routing import Rule
 
 from polls_site.core.db import db
 from polls_site.core.session import csrf
-from polls_site.models import Ballot, Comment, CommentLike, CommentStatus, Role
+from polls_site.models import Ballot, Comment, CommentLike, CommentReport, CommentStatus, Role
 from tests.support.app import sample_url
 from tests.support.comments import Commenting
 from tests.support.factories import (
@@ -40,6 +40,7 @@ WIDGET_ROUTES = {
     "comments.edit": ("widget-comment", 403),
     "comments.delete": ("widget-comment", 403),
     "comments.like": ("widget-comment", 403),
+    "comments.report": ("widget-comment", 403),
 }
 SESSION_REFUSAL = 400
 CROSS_SITE = ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"})
@@ -133,6 +134,8 @@ class Widget:
             url, data = f"/w/comments/{KEY}/-/{self.own}/edit", {"text": "Подделка"}
         elif endpoint == "comments.delete":
             url, data = f"/w/comments/{KEY}/-/{self.own}/delete", {}
+        elif endpoint == "comments.report":
+            url, data = f"/w/comments/{KEY}/-/{self.others}/report", {"reason": "spam"}
         else:
             url, data = f"/w/comments/{KEY}/-/{self.others}/like", {}
         if token is not None:
@@ -164,8 +167,9 @@ class Widget:
                 )
             ).all()
             likes = db.session.scalar(sa.select(sa.func.count(CommentLike.comment_id)))
+            reports = db.session.scalar(sa.select(sa.func.count(CommentReport.id)))
             db.session.remove()
-        return ballots, comments, likes
+        return ballots, comments, likes, reports
 
 
 def test_widget_routes_refuse_missing_forged_and_cross_site_tokens(app: Flask) -> None:
@@ -191,12 +195,18 @@ def test_the_same_widget_requests_with_the_real_token_succeed(app: Flask) -> Non
     # The control: the refusals above come from the token, not from a broken request.
     widget = Widget(app)
     client = widget.reader.client
-    for endpoint in ("polls.vote", "comments.like", "comments.edit", "comments.post"):
+    for endpoint in (
+        "polls.vote",
+        "comments.like",
+        "comments.report",
+        "comments.edit",
+        "comments.post",
+    ):
         url, data = widget.request(endpoint, widget.good_token(endpoint))
         reply = client.post(url, data=data, headers={"Origin": "http://localhost"})
         assert reply.status_code in (200, 303), (endpoint, reply.status_code)
     url, data = widget.request("comments.delete", widget.good_token("comments.delete"))
     assert client.post(url, data=data).status_code == 303
-    ballots, comments, likes = widget.state()
-    assert (ballots, likes) == (1, 1)
+    ballots, comments, likes, reports = widget.state()
+    assert (ballots, likes, reports) == (1, 1, 1)
     assert len(comments) == 3

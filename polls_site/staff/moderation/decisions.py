@@ -17,6 +17,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
+from ...comments.reports import REPORT_OUTCOMES, settle_reports
 from ...comments.status import change_status, thread_changed
 from ...core.db import db
 from ...models import REASON_LENGTH, Ban, Comment, CommentStatus, StaffUser, Thread, utcnow
@@ -109,12 +110,17 @@ def decide(
     thread_id, thread_key = comment.thread_id, comment.thread.key
     try:
         change_status(comment, target, staff_id=staff.id, reason=reason or None)
+        after: dict[str, object] = {"status": target.value}
+        settled = settle_reports(comment.id, target)
+        if settled:
+            # The reports' outcome is part of the decision: it weighs their reporters.
+            after["reports"] = {"count": settled, "outcome": REPORT_OUTCOMES[target]}
         audit.record(
             f"comment.{action}",
             "comment",
             comment.id,
             before=before,
-            after={"status": target.value},
+            after=after,
             reason=reason or None,
             staff=staff,
         )

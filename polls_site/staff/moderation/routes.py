@@ -12,6 +12,7 @@ from flask_babel import ngettext
 
 from ...comments.automod.labels import rule_label
 from ...comments.automod.rules import describe_reason
+from ...comments.reports import REASONS, reported_comments
 from ...core.db import db
 from ...core.htmx import is_htmx
 from ...models import Comment, Role
@@ -103,6 +104,23 @@ def queue() -> Response:
 def published() -> Response:
     """Comments already decided: find, hide, restore."""
     return _list_page("published")
+
+
+@bp.get("/reports")
+@staff_required(Role.MODERATOR)
+def reports() -> Response:
+    """«Жалобы»: comments readers reported, most reported first, with reasons and counts."""
+    summaries = reported_comments()
+    rows = _rows([s.comment for s in summaries])
+    return Response(
+        render_template(
+            "staff/reports.html",
+            items=list(zip(summaries, rows, strict=True)),
+            reasons=REASONS,
+            ban_days=BAN_DAYS,
+            here=request.full_path.rstrip("?"),
+        )
+    )
 
 
 @bp.get("/queue/count")
