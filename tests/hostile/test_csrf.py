@@ -1,10 +1,12 @@
 """CSRF on every state-changing route (walks the URL map, so a new route without
 protection fails here).
 
-Two mechanisms, and nothing else may change state:
+Three mechanisms, and nothing else may change state:
 - widget routes (csrf-exempt blueprints, posted from a cross-site iframe where no
   session cookie may arrive): a signed per-render token plus an Origin /
   Sec-Fetch-Site check, each refusal 403 and nothing written;
+- the links in notification mail (confirm, unsubscribe, a mail client's RFC 8058
+  one-click POST): the signed token in the URL is the authority, a forged one is 404;
 - everything else: Flask-WTF's session token, refused with 400.
 """
 
@@ -17,7 +19,17 @@ from werkzeug.routing import Rule
 
 from polls_site.core.db import db
 from polls_site.core.session import csrf
-from polls_site.models import Ballot, Comment, CommentLike, CommentReport, CommentStatus, Role
+from polls_site.models import (
+    Ballot,
+    Comment,
+    CommentLike,
+    CommentReport,
+    CommentStatus,
+    EmailOptOut,
+    ReplySubscription,
+    Role,
+)
+from polls_site.notifications.tokens import confirm_token
 from tests.support.app import sample_url
 from tests.support.comments import Commenting
 from tests.support.factories import (
@@ -41,6 +53,11 @@ WIDGET_ROUTES = {
     "comments.delete": ("widget-comment", 403),
     "comments.like": ("widget-comment", 403),
     "comments.report": ("widget-comment", 403),
+}
+# Endpoint -> its URL with the token in it.
+LINK_ROUTES = {
+    "notifications.confirm_post": "/notify/confirm/{}",
+    "notifications.unsubscribe_post": "/notify/unsubscribe/{}",
 }
 SESSION_REFUSAL = 400
 CROSS_SITE = ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"})
@@ -74,7 +91,7 @@ def test_there_are_state_changing_routes_and_all_are_classified(app: Flask) -> N
 def test_every_exempt_route_is_in_the_widget_table(app: Flask) -> None:
     for rule, method in state_changing_rules(app):
         if is_exempt(app, rule.endpoint):
-            assert rule.endpoint in WIDGET_ROUTES, (
+            assert rule.endpoint in WIDGET_ROUTES or rule.endpoint in LINK_ROUTES, (
                 f"{method} {rule.rule} skips Flask-WTF's CSRF check but is not a widget "
                 "route with a signed token: protect it and add it to WIDGET_ROUTES"
             )
@@ -90,7 +107,7 @@ def test_every_other_route_refuses_a_missing_or_forged_session_token(app: Flask)
     forged = CSRF_RE.search(stranger.get("/staff/login").get_data(as_text=True)).group(1)
     checked = 0
     for rule, method in state_changing_rules(app):
-        if rule.endpoint in WIDGET_ROUTES:
+        if rule.endpoint in WIDGET_ROUTES or rule.endpoint in LINK_ROUTES:
             continue
         url = sample_url(app, rule)
         for data, headers in (
@@ -104,6 +121,35 @@ def test_every_other_route_refuses_a_missing_or_forged_session_token(app: Flask)
             assert "Traceback" not in reply.get_data(as_text=True)
         checked += 1
     assert checked >= 14
+
+
+def test_mail_link_routes_refuse_forged_tokens_and_change_nothing(app: Flask) -> None:
+    def rows() -> tuple[int, int, int]:
+        with app.app_context():
+            confirmed = db.session.scalar(
+                sa.select(sa.func.count(ReplySubscription.id)).where(
+                    ReplySubscription.confirmed_at.is_not(None)
+                )
+            )
+            counts = (
+                db.session.scalar(sa.select(sa.func.count(ReplySubscription.id))),
+                confirmed,
+                db.session.scalar(sa.select(sa.func.count(EmailOptOut.email_hash))),
+            )
+            db.session.remove()
+        return counts
+
+    before = rows()
+    with app.app_context():
+        other_key = URLSafeTimedSerializer("not-our-secret").dumps({"s": 1, "e": "a@b.example"})
+        real = confirm_token(1, "a@b.example")
+    client = app.test_client()
+    for url in LINK_ROUTES.values():
+        for token in ("x" * 40, other_key, real[:-3] + "abc"):
+            for data in ({}, {"List-Unsubscribe": "One-Click"}):
+                reply = client.post(url.format(token), data=data)
+                assert reply.status_code == 404, (url, token)
+    assert rows() == before
 
 
 class Widget:
