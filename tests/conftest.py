@@ -14,5 +14,6 @@ pytest_plugins = [
     "tests.support.staff",
     "tests.support.browser",
     "tests.support.live",
+    "tests.support.edge",
     "tests.support.faults",
 ]
