@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from ..comments.counts import MAX_KEYS, comment_counts
 from ..comments.keys import valid_thread_key
 from ..core.db import db
+from ..core.edge_cache import share_at_edge
 from ..models import Poll, PollStatus, ResultSnapshot, utcnow
 from ..polls.sections import current_poll_id, valid_section
 from ..polls.service import get_public_poll, results_view
@@ -102,7 +103,7 @@ def comment_count() -> tuple[Response, int] | Response:
     bad = [key for key in keys if not valid_thread_key(key)]
     if bad:
         return jsonify({"error": "bad_key", "keys": bad[:10]}), 400
-    response = jsonify(comment_counts(keys))
+    response = share_at_edge(jsonify(comment_counts(keys)))
     response.headers["Cache-Control"] = "public, max-age=10"
     # The portal's list pages ask from their own origin.
     origin = request.headers.get("Origin")

@@ -6,12 +6,15 @@ explicit substitutions (listen port, upstream port, cache, static folder and sni
 paths), each of which must match, so a renamed path in the shipped file fails loudly
 instead of testing something else. ``Edge`` runs Debian's nginx on that config with its
 own prefix (pid, logs, temp and cache directories), not as root and never on port 80.
-Loaded as a pytest plugin by tests/conftest.py: ``edge_factory(live_server)`` starts one.
+Loaded as a pytest plugin by tests/conftest.py: ``edge_factory(live_server)`` starts one;
+``live_edge(...)`` starts gunicorn and nginx together for a whole module.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import shutil
 import subprocess
 import time
@@ -23,7 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.live import ROOT, LiveServer, free_port, stop_process
+from polls_site import create_app
+from tests.support.app import app_config, empty_tables
+from tests.support.live import ROOT, LiveServer, environment, free_port, stop_process
 
 NGINX = "/usr/sbin/nginx"
 DEPLOY = ROOT / "deploy" / "nginx"
@@ -221,3 +226,27 @@ def edge_factory_fixture(
     yield start
     for edge in edges:
         edge.stop()
+
+
+@contextlib.contextmanager
+def live_edge(
+    database_url: str, redis_url: str, redis_prefix: str, log_dir: Path, **extra: object
+) -> Iterator[tuple[LiveServer, Edge]]:
+    """gunicorn (``app_config`` plus ``extra``, TRUSTED_PROXY_COUNT=1 as behind the shipped
+    config) and nginx in front of it; both stopped, and the tables emptied, afterwards."""
+    require_nginx()
+    prefix = f"{redis_prefix}-edge{secrets.token_hex(3)}:"
+    config = app_config(database_url, redis_url, prefix, TRUSTED_PROXY_COUNT=1, **extra)
+    server = LiveServer(
+        port=free_port(), env=environment(config), app=create_app(config), log_dir=log_dir
+    )
+    edge: Edge | None = None
+    try:
+        server.start()
+        edge = start_edge(server.port, log_dir / "nginx", server.app.static_folder or "")
+        yield server, edge
+    finally:
+        if edge is not None:
+            edge.stop()
+        server.stop()
+        empty_tables(server.app)
