@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as settings
 from .core.converters import IdConverter
 from .core.db import init_db
+from .core.edge_cache import init_edge_cache
 from .core.embedded_redis import ensure_embedded_redis
 from .core.errors import init_errors
 from .core.flask_app import App
@@ -25,6 +26,7 @@ from .core.redis import init_redis
 from .core.request_guard import init_request_guard
 from .core.security_headers import init_security_headers
 from .core.session import LazySessionInterface, csrf
+from .core.static_files import init_static_files
 from .models.migrations import init_migrations
 from .widget.theme import init_theme
 from .widget.voters import init_voters
@@ -61,6 +63,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["int"] = IdConverter
     app.session_interface = LazySessionInterface()
+    # First: its after_request hook runs last, on the finished response.
+    init_edge_cache(app)
+    init_static_files(app)
     init_logging(app)
     init_db(app)
     init_migrations(app)

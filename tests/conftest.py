@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.support.staff",
     "tests.support.browser",
     "tests.support.live",
+    "tests.support.edge",
     "tests.support.faults",
     "tests.support.mail",
 ]

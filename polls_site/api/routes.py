@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from ..comments.counts import MAX_KEYS, comment_counts
 from ..comments.keys import valid_thread_key
 from ..core.db import db
+from ..core.edge_cache import share_at_edge
 from ..core.near_cache import near_cache
 from ..models import Poll, PollStatus, ResultSnapshot, utcnow
 from ..polls.sections import current_poll_id, valid_section
@@ -110,7 +111,7 @@ def comment_count() -> tuple[Response, int] | Response:
         ("comment-counts", tuple(keys)),
         lambda: current_app.json.dumps(comment_counts(keys)) + "\n",
     )
-    response = Response(body, mimetype="application/json")
+    response = share_at_edge(Response(body, mimetype="application/json"))
     response.headers["Cache-Control"] = "public, max-age=10"
     # The portal's list pages ask from their own origin.
     origin = request.headers.get("Origin")

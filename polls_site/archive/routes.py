@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup
 
 from ..core.converters import parse_count
+from ..core.edge_cache import share_at_edge
 from ..polls.screens import screen_for, thank_after_redirect
 from ..polls.service import get_public_poll
 from ..polls.visibility import results_public
@@ -27,7 +28,7 @@ def index() -> Response:
             abort(404)
         return render_template("archive/index.html", listing=listing)
 
-    response = Response(archive_html(f"list:{page}", render))
+    response = share_at_edge(Response(archive_html(f"list:{page}", render)))
     response.headers["Cache-Control"] = "public, max-age=10"
     return response
 
@@ -51,6 +52,8 @@ def show(poll_id: int) -> Response:
         "archive/show.html", poll=poll, about=about, screen=screen, back="archive"
     )
     response = Response(page)
+    if not known:
+        share_at_edge(response)
     response.headers["Vary"] = "HX-Request, Cookie"
     response.headers["Cache-Control"] = "private, no-store"
     return response

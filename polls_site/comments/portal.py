@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from ..core.edge_cache import share_at_edge
 from ..models import utcnow
 from .counts import comment_counts
 from .keys import valid_thread_key
@@ -42,6 +43,7 @@ def badge(thread_key: str) -> Response:
     href = thread.url if thread is not None and thread.url else None
     href = href or url_for("comments.show", thread_key=thread_key)
     response = Response(render_template("comments/badge.html", href=href, count=count))
+    share_at_edge(response)
     response.headers["Cache-Control"] = "public, max-age=10"
     return response
 

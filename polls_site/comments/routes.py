@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from ..core.clients import client_ip, limit_hash
 from ..core.db import db
+from ..core.edge_cache import share_at_edge
 from ..core.errors import render_error
 from ..core.htmx import is_htmx
 from ..core.metrics import count_comment
@@ -77,11 +78,14 @@ def show(thread_key: str) -> Response:
     sort = parse_sort(request.args.get("sort"))
     offset = parse_offset(request.args.get("offset"))
     if is_htmx():
-        return widget_response(comment_list(thread, sort, offset, fragment=offset > 0))
+        # The list is the same for every reader (their own comments come out of band).
+        return share_at_edge(
+            widget_response(comment_list(thread, sort, offset, fragment=offset > 0))
+        )
     posted, reply = request.args.get("posted"), request.args.get("reply")
     known = reader_is_known() and may_have_own(thread.id, current_voter().key)
     if not posted and not reply and not known:
-        return shared_page(thread, sort, offset)
+        return share_at_edge(shared_page(thread, sort, offset))
     notices = [_posted_notice(posted == "review")] if posted else []
     screen = _screen(thread, notices=notices, reply_to=reply_target(thread, reply))
     return render_page(screen)
@@ -185,7 +189,7 @@ def post(thread_key: str) -> Response:
 
 
 def _unchanged() -> Response:
-    response = Response(status=204)
+    response = share_at_edge(Response(status=204))
     response.headers["Cache-Control"] = "public, max-age=2"
     response.headers["Vary"] = "HX-Request"
     return response
@@ -218,7 +222,7 @@ def updates(thread_key: str) -> Response:
         latest_id=since,
         newer=count_newer(thread.id, since),
     )
-    response = Response(body)
+    response = share_at_edge(Response(body))
     response.headers["Cache-Control"] = "public, max-age=2"
     response.headers["Vary"] = "HX-Request"
     return response

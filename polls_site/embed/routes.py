@@ -16,22 +16,29 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
+from ..core.edge_cache import share_at_edge
 from ..core.errors import render_error
 from ..polls.sections import CURRENT_SECTION, current_poll_id, valid_section
-from ..widget.theme import accent_css, parse_theme
+from ..widget.theme import accent_css, accent_fingerprint, parse_theme
 from .oembed import poll_embed, poll_id_for_url
 
 bp = Blueprint("embed", __name__)
 
-# How long browsers and CDNs may keep embed.js and theme stylesheets.
+# How long browsers and CDNs may keep embed.js (its URL is fixed in portal pages).
 EMBED_JS_MAX_AGE = 3600
+# A theme stylesheet is a pure function of its URL, and the widget's link names its hash:
+# at that URL it never changes. Without the hash (or an old one), a day.
+THEME_CSS_IMMUTABLE = "public, max-age=31536000, immutable"
 THEME_CSS_MAX_AGE = 86400
+# The same bytes for every reader, for ever: the edge keeps it as long as it is asked for.
+EDGE_THEME_SECONDS = 3600
 
 
 @bp.get("/embed.js")
 def embed_js() -> Response:
     """The one script a portal includes: turns data-poll / data-comments divs into iframes."""
-    return send_from_directory(current_app.static_folder, "embed.js", max_age=EMBED_JS_MAX_AGE)
+    response = send_from_directory(current_app.static_folder, "embed.js", max_age=EMBED_JS_MAX_AGE)
+    return share_at_edge(response)
 
 
 @bp.get("/w/poll/current")
@@ -50,7 +57,8 @@ def current_poll() -> Response:
     poll_id = current_poll_id(section)
     if poll_id is None:
         abort(404)
-    response = redirect(url_for("polls.show", poll_id=poll_id))
+    # The same for every reader of the section: the edge may share it for a second.
+    response = share_at_edge(redirect(url_for("polls.show", poll_id=poll_id)))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -62,8 +70,11 @@ def theme_css() -> Response:
     if theme.accent is None:
         abort(404)
     response = Response(accent_css(theme), mimetype="text/css")
-    response.headers["Cache-Control"] = f"public, max-age={THEME_CSS_MAX_AGE}"
-    return response
+    if request.args.get("v") == accent_fingerprint(theme):
+        response.headers["Cache-Control"] = THEME_CSS_IMMUTABLE
+    else:
+        response.headers["Cache-Control"] = f"public, max-age={THEME_CSS_MAX_AGE}"
+    return share_at_edge(response, EDGE_THEME_SECONDS)
 
 
 @bp.get("/oembed")

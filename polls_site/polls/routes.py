@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..core.edge_cache import share_at_edge
 from ..core.htmx import is_htmx
 from ..core.metrics import count_vote
 from ..core.session import csrf
@@ -85,7 +86,11 @@ def show(poll_id: int) -> Response:
         look_up_own=look_up_own,
     )
     thank_after_redirect(screen)
-    return _respond(screen)
+    response = _respond(screen)
+    if not look_up_own:
+        # The page every reader who names no identity gets: the edge may share it.
+        share_at_edge(response)
+    return response
 
 
 @bp.post("/<int:poll_id>/vote")
@@ -168,12 +173,17 @@ def results(poll_id: int) -> Response:
         response = Response(status=204)
         response.headers["Cache-Control"] = results_cache_control(poll, 2)
         response.headers["Vary"] = "HX-Request"
+        if results_public(poll):
+            share_at_edge(response)
         return response
     if not is_htmx():
         known = reader_is_known()
         voter = current_voter() if known else None
         screen = screen_for(poll, voter, want_results=True, look_up_own=known)
-        return _respond(screen)
+        response = _respond(screen)
+        if not known:
+            share_at_edge(response)
+        return response
     if results_public(poll):
 
         def render() -> str:
@@ -185,7 +195,7 @@ def results(poll_id: int) -> Response:
             body = cached_html(
                 page_key("results", poll.id), variant(current), render, _cache_seconds()
             )
-        response = Response(body)
+        response = share_at_edge(Response(body))
         response.headers["Cache-Control"] = results_cache_control(poll, 2)
     else:
         own = own_ballot(poll.id, current_voter()) if reader_is_known() else None

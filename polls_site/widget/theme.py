@@ -14,6 +14,7 @@ contrasts more.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -143,6 +144,11 @@ def accent_css(theme: Theme) -> str:
     )
 
 
+def accent_fingerprint(theme: Theme) -> str:
+    """A short hash of ``theme``'s accent stylesheet: its URL changes when the CSS does."""
+    return hashlib.sha256(accent_css(theme).encode()).hexdigest()[:12]
+
+
 def _keep_theme(endpoint: str, values: dict[str, Any]) -> None:
     # Links and htmx URLs inside a widget keep the theme it was opened with, so a
     # plain (no-JavaScript) form post comes back in the same colours.
@@ -156,3 +162,4 @@ def init_theme(app: Flask) -> None:
     """Make ``widget_theme()`` available to templates and keep the theme in widget URLs."""
     app.url_defaults(_keep_theme)
     app.jinja_env.globals["widget_theme"] = request_theme
+    app.jinja_env.globals["accent_fingerprint"] = accent_fingerprint
