@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         ws.flask("seed-demo")
         ws.worker()
         port = ws.gunicorn("app", "wsgi:app")
-        ws.wait(f"http://127.0.0.1:{port}/api/polls/{POLL_ID}/results")
+        ws.wait(f"http://127.0.0.1:{port}/api/polls/{POLL_ID}/results", timeout=120)
         ws.note_rq_names()
         per_thread = 2000 * (args.duration + 3)
         cookie_file = ws.tmpdir / "cookies.txt"
