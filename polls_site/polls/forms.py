@@ -1,55 +1,51 @@
-"""The vote form: validates the reader's choice against the poll."""
+"""The vote form: reads the reader's choice and validates it against the poll.
+
+Plain functions on the posted values rather than a WTForms form: building a form object
+per vote (its fields, meta and translations) cost more than the rest of the validation.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, ValidationError
 
 from .cache import PollInfo
 
 
-def _option_id(value: Any) -> int:
-    # Junk becomes -1, which no option has, so it is reported as an unknown option
-    # with our message instead of WTForms' English coercion error.
+def option_id(value: str) -> int:
+    """A posted option id; junk becomes -1, which no option has, so it is reported as an
+    unknown option with our message."""
     try:
         return int(value)
     except (TypeError, ValueError):
         return -1
 
 
-class VoteForm(FlaskForm):
-    """One ballot. CSRF is the signed per-render token, not the session-based one."""
+def read_choice(values: Iterable[str]) -> list[int]:
+    """The option ids posted as ``option`` (one per marked answer), in the order sent."""
+    return [option_id(value) for value in values]
 
-    class Meta:
-        csrf = False
 
-    token = HiddenField()
-    option = SelectMultipleField(coerce=_option_id, validate_choice=False)
+def choice_error(chosen: list[int], poll: PollInfo) -> str | None:
+    """Why ``chosen`` is not a valid ballot of ``poll`` (no choice, an option of another
+    poll, too many choices), or None when it is."""
+    if not chosen:
+        return _("Choose an answer.")
+    known = {o.id for o in poll.options}
+    if any(option not in known for option in chosen):
+        return _("There is no such answer in this poll.")
+    limit = poll.choice_limit
+    if len(set(chosen)) > limit:
+        return ngettext(
+            "You can choose at most %(num)d answer.",
+            "You can choose at most %(num)d answers.",
+            limit,
+        )
+    return None
 
-    def __init__(self, poll: PollInfo, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.poll = poll
-        self.option.choices = [(o.id, o.text) for o in poll.options]
 
-    def validate_option(self, field: SelectMultipleField) -> None:
-        """Reject no choice, an option of another poll, or too many choices."""
-        chosen = field.data or []
-        if not chosen:
-            raise ValidationError(_l("Choose an answer."))
-        known = {o.id for o in self.poll.options}
-        if any(option_id not in known for option_id in chosen):
-            raise ValidationError(_l("There is no such answer in this poll."))
-        limit = self.poll.choice_limit
-        if len(set(chosen)) > limit:
-            raise ValidationError(
-                ngettext(
-                    "You can choose at most %(num)d answer.",
-                    "You can choose at most %(num)d answers.",
-                    limit,
-                )
-            )
-        field.data = sorted(set(chosen))
+def ballot_options(chosen: list[int]) -> list[int]:
+    """The options a valid choice stores: each once, in id order."""
+    return sorted(set(chosen))

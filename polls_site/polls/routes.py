@@ -8,19 +8,20 @@ from flask_babel import gettext as _
 from ..core.edge_cache import share_at_edge
 from ..core.htmx import is_htmx
 from ..core.metrics import count_vote
+from ..core.near_cache import near_cache
 from ..core.session import csrf
 from ..models import utcnow
 from ..widget.html import cached_html, variant
-from ..widget.notices import Notice, busy_refusal, foreign_post_refusal
+from ..widget.notices import Notice, busy_refusal, expired_form_refusal
 from ..widget.voters import (
     VOTER_HEADER,
     current_voter,
-    form_token_age,
     issue_identity,
     reader_is_known,
+    widget_post_age,
 )
 from .cache import page_key
-from .forms import VoteForm
+from .forms import ballot_options, choice_error, read_choice
 from .screens import PollScreen, screen_for, thank_after_redirect
 from .service import (
     cast_vote,
@@ -100,28 +101,29 @@ def vote(poll_id: int) -> Response:
     # A reader whose script can keep an identity but has none gets one now (not on GET:
     # the form a new reader sees is the same for everyone).
     voter = current_voter(mint=True)
-    form = VoteForm(poll)
-    selected = tuple(o for o in (form.option.data or []) if isinstance(o, int))
+    chosen = read_choice(request.form.getlist("option"))
+    selected = tuple(chosen)
 
     def refuse(status: int, outcome: str, message: str) -> Response:
         count_vote(outcome)
         screen = screen_for(poll, voter, notices=(Notice("error", message),), selected=selected)
         return _respond(screen, status)
 
-    refused = foreign_post_refusal(form.token.data, poll.id, refuse, "poll")
-    if refused is not None:
-        return refused
+    # How long the form was shown (the analytics' "faster than a person reads" signal);
+    # None when the POST is not ours.
+    read_seconds = widget_post_age(request.form.get("token"), "vote", poll.id)
+    if read_seconds is None:
+        return expired_form_refusal(refuse, "poll")
     state = poll.voting_state()
     if state == "closed":
         return refuse(410, "closed", _("Voting is over: the poll is closed."))
     if state == "not_open_yet":
         return refuse(409, "not_open", _("Voting has not started yet."))
-    if not form.validate():
-        return refuse(422, "invalid", form.option.errors[0])
+    error = choice_error(chosen, poll)
+    if error is not None:
+        return refuse(422, "invalid", error)
 
-    # How long the form was shown: the analytics' "faster than a person reads" signal.
-    read_seconds = form_token_age(form.token.data, "vote", poll.id)
-    outcome = cast_vote(poll, voter, form.option.data, utcnow(), read_seconds=read_seconds)
+    outcome = cast_vote(poll, voter, ballot_options(chosen), utcnow(), read_seconds=read_seconds)
     if outcome.kind == "duplicate":
         response = refuse(409, "duplicate", _("You have already voted in this poll."))
         issue_identity(response)
@@ -157,8 +159,23 @@ def vote(poll_id: int) -> Response:
     screen = screen_for(
         poll, voter, own=(outcome.ballot_id, outcome.chosen), notices=tuple(notices)
     )
-    response = _respond(screen)
+    response = _thank(screen)
     issue_identity(response)
+    return response
+
+
+def _thank(screen: PollScreen) -> Response:
+    """The fragment thanking a reader for their vote: their results (their own ballot
+    added), rendered once per process and second for every reader whose screen is the
+    same (the same results, choice and notices), so that most votes render nothing."""
+    template = "polls/_poll.html"
+    body = near_cache().get_or_load(
+        ("thanks", screen.content_key(), variant(template)),
+        lambda: render_template(template, screen=screen),
+    )
+    response = Response(body)
+    response.headers["Vary"] = f"HX-Request, Cookie, {VOTER_HEADER}"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

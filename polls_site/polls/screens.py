@@ -31,6 +31,25 @@ class PollScreen:
     voted: bool = False
     own_choice: tuple[int, ...] = ()
 
+    def content_key(self) -> tuple:
+        """Everything the screen's HTML is made of (with the request's ``variant``), so
+        that equal keys render equal HTML; only for screens without a vote form, whose
+        token is fresh on every render."""
+        if self.mode == "form":
+            raise ValueError("a form screen carries a fresh token: it has no content key")
+        return (
+            self.poll,
+            self.mode,
+            self.results,
+            self.selected,
+            self.notices,
+            self.can_show_results,
+            self.can_vote,
+            self.can_change,
+            self.voted,
+            self.own_choice,
+        )
+
     @property
     def token(self) -> str:
         """A fresh vote token, made only when the form is actually rendered."""

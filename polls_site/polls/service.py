@@ -18,6 +18,7 @@ from ..core.redis import redis_client
 from ..models import Ballot, BallotChange, BallotChoice, Poll, PollStatus, ResultSnapshot
 from ..widget.voters import Voter
 from . import limits
+from .ballots import store_ballot
 from .cache import PollInfo, load_poll
 from .jobs import request_recompute
 from .results import ResultRow, add_votes
@@ -43,7 +44,7 @@ class ResultsView:
     """Everything the results partial needs, the same for every reader."""
 
     poll_id: int
-    lines: list[ResultLine]
+    lines: tuple[ResultLine, ...]
     total: int
     voters: int
     version: int
@@ -141,11 +142,11 @@ def results_view(poll: PollInfo, own: tuple[int, list[int]] | None = None) -> Re
     elif not rows:
         rows = add_votes(option_ids, [], [])
     texts = {o.id: o.text for o in poll.options}
-    lines = [
+    lines = tuple(
         ResultLine(r["option_id"], texts[r["option_id"]], r["votes"], r["percent"])
         for r in rows
         if r["option_id"] in texts
-    ]
+    )
     return ResultsView(
         poll_id=poll.id,
         lines=lines,
@@ -200,35 +201,25 @@ def cast_vote(
             return change_vote(poll, voter, chosen, now)
         return VoteOutcome("duplicate")
 
-    # Two plain INSERTs in one transaction: the ORM's unit of work cost more than
-    # the database did on this, the hottest write.
+    # Core statements on a pooled connection, no session: the ORM's unit of work (and
+    # its bulk-insert path) cost more than the database did on this, the hottest write.
     try:
-        ballot_id = db.session.execute(
-            sa.insert(Ballot)
-            .values(
-                poll_id=poll.id,
-                voter_key=voter.key,
-                ip_hash=ip_hash(ip),
-                net_hash=network_hash(ip),
-                read_seconds=read_seconds,
-                created_at=now,
-            )
-            .returning(Ballot.id)
-        ).scalar_one()
-        db.session.execute(
-            sa.insert(BallotChoice),
-            [{"ballot_id": ballot_id, "option_id": o, "poll_id": poll.id} for o in chosen],
+        ballot_id = store_ballot(
+            poll_id=poll.id,
+            voter_key=voter.key,
+            ip_hash=ip_hash(ip),
+            net_hash=network_hash(ip),
+            read_seconds=read_seconds,
+            created_at=now,
+            options=chosen,
         )
-        db.session.commit()
     except IntegrityError:
         # The database constraint caught a second ballot that Redis did not
         # (Redis lost its keys, or was down).
-        db.session.rollback()
         if poll.allow_vote_change:
             return change_vote(poll, voter, chosen, now)
         return VoteOutcome("duplicate")
     except SQLAlchemyError:
-        db.session.rollback()
         log.exception("ballot for poll %s not stored", poll.id)
         limits.release_vote(poll.id, voter.key)
         return VoteOutcome("unavailable")

@@ -39,6 +39,11 @@ def foreign_post_refusal(
     for something else); None when it is."""
     if widget_post_allowed(token, _PURPOSE[widget], target_id):
         return None
+    return expired_form_refusal(refuse, widget)
+
+
+def expired_form_refusal(refuse: Refuse, widget: Widget) -> Response:
+    """403 for a widget POST that is not ours (see ``foreign_post_refusal``)."""
     if widget == "poll":
         expired = _("The form has expired or came from another site. Please vote again.")
     else:

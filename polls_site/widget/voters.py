@@ -213,14 +213,17 @@ def form_token_age(token: str | None, purpose: str, target_id: int) -> float | N
     return max(0.0, time.time() - made_at.timestamp())
 
 
-def form_token_valid(token: str | None, purpose: str, target_id: int) -> bool:
-    """True when ``token`` was made by us for ``purpose`` on ``target_id`` and has not expired."""
-    return form_token_age(token, purpose, target_id) is not None
-
-
 def widget_post_allowed(token: str | None, purpose: str, target_id: int) -> bool:
     """A widget POST is ours: same-site by the browser's word, and with a valid form token."""
-    return request_is_same_origin() and form_token_valid(token, purpose, target_id)
+    return widget_post_age(token, purpose, target_id) is not None
+
+
+def widget_post_age(token: str | None, purpose: str, target_id: int) -> float | None:
+    """Seconds the form of an allowed widget POST (see ``widget_post_allowed``) had been
+    shown, or None when the POST is not ours: one check of the token for both answers."""
+    if not request_is_same_origin():
+        return None
+    return form_token_age(token, purpose, target_id)
 
 
 def request_is_same_origin() -> bool:
