@@ -40,6 +40,7 @@ from urllib.parse import quote
 from comment_data import comments
 from harness import (
     BENCH,
+    ROOT,
     BenchError,
     Workspace,
     cpu_sample,
@@ -55,6 +56,9 @@ from harness import (
     wait_quiet,
 )
 from run import POLL_ID, api_results, count_ballots, current_version, make_cookies, vote_token
+
+sys.path.insert(0, str(ROOT))
+from tests.support.edge import nginx_available, start_edge  # noqa: E402
 
 HOT_THREAD = "news/2026/11/25/hot-thread"
 LIMITS = {
@@ -209,8 +213,12 @@ def percentile(values: list[float], pct: float) -> float:
 # ---------------------------------------------------------------- phases
 
 
-def poll_phase(ws: Workspace, args: argparse.Namespace, app_port: int) -> Phase:
-    """Readers polling results while votes arrive; then ballots = accepted = snapshot."""
+def poll_phase(ws: Workspace, args: argparse.Namespace, app_port: int, front: int) -> Phase:
+    """Readers polling results while votes arrive; then ballots = accepted = snapshot.
+
+    The streams go to port ``front`` (nginx with --via-nginx, else the app); the checks
+    read the app directly (an edge may answer from its cache, up to a second old).
+    """
     phase = Phase("poll", args.poll_seconds)
     pending = (f"{ws.prefix}recompute-pending:{POLL_ID}",)
     wait_drained(ws.redis, ws.queue, pending)
@@ -220,7 +228,7 @@ def poll_phase(ws: Workspace, args: argparse.Namespace, app_port: int) -> Phase:
     snap0 = api_results(app_port)
     db0 = count_ballots(ws.db_url)
     version = current_version(app_port)
-    app = f"http://127.0.0.1:{app_port}"
+    app = f"http://127.0.0.1:{front}"
     options = ",".join(str(o["id"]) for o in snap0["options"])
     start_line = log_lines(ws.logs["app"])
     drive(
@@ -238,8 +246,9 @@ def poll_phase(ws: Workspace, args: argparse.Namespace, app_port: int) -> Phase:
                 Stream("vote `POST /w/poll/1/vote` (HX, new voter each)", args.vote_rate, 32),
                 f"{app}/w/poll/{POLL_ID}/vote",
                 BENCH / "vote.lua",
-                [str(cookie_file), "0", str(per_thread), quote(vote_token(app_port)), options],
+                [str(cookie_file), "0", str(per_thread), quote(vote_token(front)), options],
             ),
+            *thread_reads(args, app),
         ],
     )
     wait_log_settled(ws.logs["app"])
@@ -258,8 +267,24 @@ def poll_phase(ws: Workspace, args: argparse.Namespace, app_port: int) -> Phase:
     phase.checks["exact"] = (
         ok == db1 - db0 == snap1["total"] - snap0["total"] and snap1["voters"] == db1
     )
+    worst = max(stream.raw["p99_us"] for stream in phase.streams) / 1000
+    phase.checks["p99_under_100ms"] = worst < 100
     phase.rss_mib = memory(ws)
     return phase
+
+
+def thread_reads(args: argparse.Namespace, app: str) -> list[tuple[Stream, str, Path, list[str]]]:
+    """The comment-thread readers of the poll phase (none unless --poll-thread-reads)."""
+    if not args.poll_thread_reads:
+        return []
+    return [
+        (
+            Stream("thread page `GET /w/comments/<key>` (new reader)", args.poll_thread_reads, 32),
+            f"{app}/w/comments/{HOT_THREAD}",
+            BENCH / "get.lua",
+            ["User-Agent: bench-reader", "Accept-Encoding: gzip"],
+        )
+    ]
 
 
 def thread_phase(ws: Workspace, args: argparse.Namespace, app_port: int) -> Phase:
@@ -385,6 +410,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--thread-seconds", type=int, default=30)
     parser.add_argument("--post-rate", type=float, default=50.0)
     parser.add_argument("--read-rate", type=float, default=100.0)
+    parser.add_argument(
+        "--poll-thread-reads",
+        type=float,
+        default=0.0,
+        help="comment thread page loads/s during the poll phase (0: none)",
+    )
+    parser.add_argument(
+        "--via-nginx",
+        action="store_true",
+        help="send the poll phase through nginx with deploy/nginx/ as shipped",
+    )
     parser.add_argument("--max-other-cpu", type=float, default=15.0)
     parser.add_argument("--quiet-timeout", type=float, default=120.0)
     parser.add_argument("--json", type=Path, help="also write the raw results here")
@@ -399,9 +435,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     shown = sys.argv[1:] if argv is None else argv
     command = " ".join([".venv/bin/python bench/load.py", *shown])
+    if args.via_nginx and not nginx_available():
+        raise SystemExit("--via-nginx needs Debian's nginx (/usr/sbin/nginx)")
     started = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     phases: list[Phase] = []
-    with Workspace(args.db, LIMITS).opened(args.pg_admin_url) as ws:
+    limits = LIMITS | ({"TRUSTED_PROXY_COUNT": "1"} if args.via_nginx else {})
+    with Workspace(args.db, limits).opened(args.pg_admin_url) as ws:
         ws.flask("seed-demo")
         ws.python(
             sys.executable,
@@ -414,10 +453,18 @@ def main(argv: list[str] | None = None) -> int:
         ws.worker("rq_worker")
         ws.worker("rq_worker2")
         app_port = ws.gunicorn("app", "wsgi:app")
-        ws.wait(f"http://127.0.0.1:{app_port}/api/polls/{POLL_ID}/results")
+        ws.wait(f"http://127.0.0.1:{app_port}/api/polls/{POLL_ID}/results", timeout=90)
         ws.note_rq_names()
+        front = app_port
+        if args.via_nginx:
+            edge = start_edge(app_port, ws.tmpdir / "nginx", ROOT / "static")
+            # Registered as one of the workspace's processes: its CPU is split out as
+            # "nginx" and it is stopped with the others.
+            assert edge.process is not None
+            ws.procs["nginx"] = edge.process
+            front = edge.port
         print(f"[bench] poll phase, {args.poll_seconds} s", flush=True)
-        phases.append(poll_phase(ws, args, app_port))
+        phases.append(poll_phase(ws, args, app_port, front))
         print(f"[bench] thread phase, {args.thread_seconds} s", flush=True)
         phases.append(thread_phase(ws, args, app_port))
         failed = ws.redis.zcard(f"rq:failed:{ws.queue}")
