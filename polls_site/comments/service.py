@@ -170,15 +170,17 @@ def post_comment(
         user_agent=request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH] or None,
         created_at=now,
     )
-    db.session.add(comment)
-    if thread.first_comment_at is None:
-        # Only the first writer sets it: THREAD_AUTO_CLOSE_DAYS counts from here.
-        db.session.execute(
-            sa.update(Thread)
-            .where(Thread.id == thread.id, Thread.first_comment_at.is_(None))
-            .values(first_comment_at=now)
-        )
+    # The UPDATE flushes the comment's INSERT: both inside the try, so a failure of either
+    # is the reader's "not stored, try again" with their text kept.
     try:
+        db.session.add(comment)
+        if thread.first_comment_at is None:
+            # Only the first writer sets it: THREAD_AUTO_CLOSE_DAYS counts from here.
+            db.session.execute(
+                sa.update(Thread)
+                .where(Thread.id == thread.id, Thread.first_comment_at.is_(None))
+                .values(first_comment_at=now)
+            )
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

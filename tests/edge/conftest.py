@@ -4,6 +4,7 @@ the demo portal and a page-serving portal beside them; each test uses polls of i
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +29,17 @@ class Sites:
     article: str  # another portal origin, serving the pages of ``pages`` by name
     pages: dict[str, str]
 
-    def python_saw(self, path: str) -> int:
-        """How many GETs of ``path`` (with any query) reached gunicorn."""
-        text = self.access_log.read_text() if self.access_log.exists() else ""
-        return len(re.findall(rf'"GET {re.escape(path)}(?:\?[^ ]*)? HTTP', text))
+    def python_saw(self, path: str, at_least: int = 1) -> int:
+        """How many GETs of ``path`` (with any query) reached gunicorn, once at least
+        ``at_least`` did (gunicorn logs a request just after answering it), or after 5 s."""
+        pattern = re.compile(rf'"GET {re.escape(path)}(?:\?[^ ]*)? HTTP')
+        deadline = time.monotonic() + 5
+        while True:
+            text = self.access_log.read_text() if self.access_log.exists() else ""
+            seen = len(pattern.findall(text))
+            if seen >= at_least or time.monotonic() > deadline:
+                return seen
+            time.sleep(0.05)
 
 
 @pytest.fixture(scope="package")

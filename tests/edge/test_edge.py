@@ -18,6 +18,7 @@ pytestmark = pytest.mark.live
 
 HTMX = {"HX-Request": "true"}
 TIMEOUT = 10
+FROM_CACHE = {"HIT", "STALE", "UPDATING"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 ASSET_RE = re.compile(r'(?:href|src)="(/static/[^"?]+)\?v=([0-9a-f]{12})"')
 
@@ -32,14 +33,18 @@ def test_a_new_readers_widget_page_is_shared_and_a_voters_never(sites: Sites) ->
     page = f"/w/poll/{poll_id}"
 
     first, second = get(sites, page), get(sites, page)
-    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("MISS", "HIT")
+    assert first.headers["X-Cache"] == "MISS"
+    # HIT; on a machine so loaded that the second request came after the entry's second,
+    # the entry just expired (served while one request refreshes it).
+    assert second.headers["X-Cache"] in FROM_CACHE
     assert second.text == first.text
     assert 'data-reader="anonymous"' in second.text
     assert "Set-Cookie" not in first.headers and "Set-Cookie" not in second.headers
     # The app's mark for nginx never reaches the browser, which is told not to store it.
     assert "X-Accel-Expires" not in second.headers
     assert second.headers["Cache-Control"] == "private, no-store"
-    assert sites.python_saw(page) == 1
+    expected = 1 if second.headers["X-Cache"] == "HIT" else 2
+    assert sites.python_saw(page, at_least=expected) == expected
 
     # A reader votes through the edge: the vote is never cached, and from then on their
     # cookie (or their stored id) takes them past the cache to their own page.
@@ -87,13 +92,28 @@ def test_shared_partials_and_counts_come_from_the_cache(sites: Sites) -> None:
     assert "<!doctype html>" in get(sites, results).text
 
     counts = "/api/comments/count?key=a&key=b"
-    before = sites.python_saw("/api/comments/count")
+    before = sites.python_saw("/api/comments/count", at_least=0)
     assert [get(sites, counts).headers["X-Cache"] for _ in range(2)] == ["MISS", "HIT"]
-    assert sites.python_saw("/api/comments/count") == before + 1
+    assert sites.python_saw("/api/comments/count", at_least=before + 1) == before + 1
 
     hidden = make_poll(app, results_visibility="after_vote")
     private = [get(sites, f"/w/poll/{hidden}/results", headers=HTMX) for _ in range(2)]
     assert [r.headers["X-Cache"] for r in private] == ["MISS", "MISS"]
+
+
+def test_a_cached_answer_is_stored_compressed_once_per_encoding(sites: Sites) -> None:
+    # The inner server compresses before the cache: a HIT is sent as stored, gzip for a
+    # reader who accepts it, plain for one who does not (each encoding its own entry).
+    poll_id = make_poll(sites.server.app)
+    page = f"/w/poll/{poll_id}"
+    gzipped = [get(sites, page, headers={"Accept-Encoding": "gzip"}) for _ in range(2)]
+    plain = [get(sites, page, headers={"Accept-Encoding": "identity"}) for _ in range(2)]
+    assert [r.headers["X-Cache"] for r in (gzipped[0], plain[0])] == ["MISS", "MISS"]
+    assert {gzipped[1].headers["X-Cache"], plain[1].headers["X-Cache"]} <= FROM_CACHE
+    assert [r.headers.get("Content-Encoding") for r in gzipped] == ["gzip", "gzip"]
+    assert [r.headers.get("Content-Encoding") for r in plain] == [None, None]
+    assert gzipped[1].text == plain[1].text  # requests decodes the gzip
+    assert "Accept-Encoding" in gzipped[1].headers.get("Vary", "")
 
 
 def test_staff_metrics_and_health_never_pass_the_cache(sites: Sites) -> None:
@@ -101,12 +121,12 @@ def test_staff_metrics_and_health_never_pass_the_cache(sites: Sites) -> None:
         for _ in range(2):
             reply = get(sites, path)
             assert "X-Cache" not in reply.headers, path
-    assert sites.python_saw("/staff/login") == 2
+    assert sites.python_saw("/staff/login", at_least=2) == 2
 
 
 def test_static_files_are_compressed_and_immutable_by_fingerprint(sites: Sites) -> None:
     page = get(sites, f"/w/poll/{make_poll(sites.server.app)}").text
-    seen = sites.python_saw("/static/widget.css")  # gunicorn's own readiness check
+    seen = sites.python_saw("/static/widget.css", at_least=0)  # gunicorn's own readiness check
     assets = dict(ASSET_RE.findall(page))
     assert {"/static/widget.css", "/static/widget.js"} <= set(assets)
     encodings = ["gzip", "br"] if sites.edge.brotli else ["gzip"]
@@ -118,13 +138,13 @@ def test_static_files_are_compressed_and_immutable_by_fingerprint(sites: Sites) 
             assert reply.headers["Cache-Control"] == IMMUTABLE, path
             assert reply.headers["X-Content-Type-Options"] == "nosniff"
     # Straight from disk: Python never saw a static file or embed.js.
-    assert sites.python_saw("/static/widget.css") == seen
+    assert sites.python_saw("/static/widget.css", at_least=0) == seen
     plain = get(sites, "/static/widget.css", headers={"Accept-Encoding": "gzip"})
     assert "immutable" not in plain.headers["Cache-Control"]
     embed = get(sites, "/embed.js", headers={"Accept-Encoding": "gzip"})
     assert embed.headers["Cache-Control"] == "public, max-age=3600"
     assert embed.headers["Content-Encoding"] == "gzip"
-    assert sites.python_saw("/embed.js") == 0
+    assert sites.python_saw("/embed.js", at_least=0) == 0
     # Pages are compressed too, and nginx says nothing about itself.
     html = get(sites, "/polls/", headers={"Accept-Encoding": "gzip"})
     assert html.headers["Content-Encoding"] == "gzip"

@@ -57,8 +57,9 @@ def render_site(
     text = _substitute(text, "    listen [::]:80;\n", "", 1)
     text = _substitute(text, "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};", 1)
     text = _substitute(text, "/var/cache/nginx/polls_site", str(prefix / "cache"), 1)
+    text = _substitute(text, "/run/polls-site-edge.sock", str(prefix / "edge.sock"), 2)
     text = _substitute(text, "/srv/polls_site/static/", f"{str(static_dir).rstrip('/')}/", 2)
-    return _substitute(text, "/etc/nginx/snippets/", f"{prefix / 'snippets'}/", 4)
+    return _substitute(text, "/etc/nginx/snippets/", f"{prefix / 'snippets'}/", 5)
 
 
 def main_config(prefix: Path, *, brotli: bool) -> str:
@@ -77,7 +78,7 @@ def main_config(prefix: Path, *, brotli: bool) -> str:
     )
     return (
         f"{modules}"
-        "worker_processes 1;\n"
+        "worker_processes auto;\n"  # as Debian's nginx.conf
         f"pid {prefix / 'nginx.pid'};\n"
         f"error_log {prefix / 'error.log'} warn;\n"
         "daemon off;\n"
