@@ -24,6 +24,7 @@ import argparse
 import json
 import re
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -89,6 +90,19 @@ LIMITS = {
     "WORKER_METRICS_BIND": "off",
 }
 METRIC_RE = re.compile(r'^polls_http_requests_total\{endpoint="([^"]*)",status="(\d+)"\} (\S+)$')
+
+
+def settle_votes(app_port: int, timeout: float = 10.0) -> None:
+    """Return once the app's count of answered votes has stopped growing (or after
+    ``timeout``): the requests in flight at wrk's stop are then stored or refused."""
+    deadline = time.monotonic() + timeout
+    last = python_hits(app_port)["polls.vote"]
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = python_hits(app_port)["polls.vote"]
+        if now == last:
+            return
+        last = now
 
 
 def python_hits(app_port: int) -> Counter[str]:
@@ -247,6 +261,9 @@ def measure(
             ],
             record=run > 0,
         )
+        # Votes still in flight when wrk stopped finish in the app after it (nginx gives up
+        # on them, gunicorn does not): wait until they are all answered, then drain.
+        settle_votes(app_port)
         drain_s = stack.drained()
         reached = python_hits(app_port) - hits0
         after = count_ballots(ws.db_url)
