@@ -57,6 +57,7 @@ from run import (
     api_results,
     count_ballots,
     current_version,
+    exact_line,
     exact_phase,
     make_cookies,
     vote_token,
@@ -364,14 +365,7 @@ def markdown(report: Report) -> str:
             )
         out.append("")
     if report.exact:
-        e = report.exact
-        out.append(
-            f"Fixed-count phase through nginx: {e['votes_sent']} votes from distinct voters over "
-            f"{e['threads']} threads in {e['elapsed_s']} s -> statuses {e['statuses']}; "
-            f"ballot rows +{e['db_delta']}; snapshot total +{e['snapshot_total_delta']}, "
-            f"voters +{e['snapshot_voters_delta']} (after {e['drain_s']} s drain); "
-            f"**{'EXACT' if e['exact'] else 'NOT EXACT'}**."
-        )
+        out.append(exact_line(report.exact, "Fixed-count phase through nginx"))
     out += notes(report)
     return "\n".join(out) + "\n"
 

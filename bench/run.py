@@ -369,16 +369,20 @@ def markdown(report: Report) -> str:
             )
         out.append("")
     if report.exact:
-        e = report.exact
-        out.append(
-            f"Fixed-count phase: {e['votes_sent']} votes from distinct voters over "
-            f"{e['threads']} threads in {e['elapsed_s']} s -> statuses {e['statuses']}; "
-            f"ballot rows +{e['db_delta']}; snapshot total +{e['snapshot_total_delta']}, "
-            f"voters +{e['snapshot_voters_delta']} (after {e['drain_s']} s drain); "
-            f"**{'EXACT' if e['exact'] else 'NOT EXACT'}**."
-        )
+        out.append(exact_line(report.exact, "Fixed-count phase"))
     out += notes(report)
     return "\n".join(out) + "\n"
+
+
+def exact_line(e: dict[str, Any], label: str) -> str:
+    """The report's sentence on the fixed-count phase ``e`` (see exact_phase)."""
+    return (
+        f"{label}: {e['votes_sent']} votes from distinct voters over "
+        f"{e['threads']} threads in {e['elapsed_s']} s -> statuses {e['statuses']}; "
+        f"ballot rows +{e['db_delta']}; snapshot total +{e['snapshot_total_delta']}, "
+        f"voters +{e['snapshot_voters_delta']} (after {e['drain_s']} s drain); "
+        f"**{'EXACT' if e['exact'] else 'NOT EXACT'}**."
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
