@@ -17,9 +17,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +25,14 @@ import pytest
 
 from polls_site import create_app
 from tests.support.app import app_config, empty_tables
-from tests.support.live import ROOT, LiveServer, environment, free_port, stop_process
+from tests.support.live import (
+    ROOT,
+    LiveServer,
+    environment,
+    free_port,
+    stop_process,
+    wait_until_serving,
+)
 
 NGINX = "/usr/sbin/nginx"
 DEPLOY = ROOT / "deploy" / "nginx"
@@ -176,18 +180,9 @@ class Edge:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited early:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self.url("/static/widget.css"), timeout=2) as reply:
-                    if reply.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"nginx did not answer within {STARTUP_SECONDS}s:\n{self.log()}")
+        wait_until_serving(
+            self.process, self.url("/static/widget.css"), "nginx", STARTUP_SECONDS, self.log
+        )
 
     def stop(self) -> None:
         """Stop nginx (SIGTERM: fast shutdown; SIGKILL to its group if it hangs)."""

@@ -80,6 +80,25 @@ def stop_process(process: subprocess.Popen, timeout: float = STOP_SECONDS) -> No
             process.wait(timeout=timeout)
 
 
+def wait_until_serving(
+    process: subprocess.Popen, url: str, name: str, seconds: float, log: Callable[[], str]
+) -> None:
+    """Return once ``url`` answers 200; raise with ``log()`` if ``process`` exits first or
+    ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited early:\n{log()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{name} did not answer within {seconds}s:\n{log()}")
+
+
 @dataclass
 class LiveServer:
     """A gunicorn serving the app on 127.0.0.1, and the workers started for it."""
@@ -125,18 +144,9 @@ class LiveServer:
             # gunicorn >= 25 opens ~/.gunicorn/gunicorn.ctl, one path for every instance.
             args.append("--no-control-socket")
         self.process = self._spawn([*args, "wsgi:app"], "gunicorn.log")
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self.url("/static/widget.css"), timeout=2) as reply:
-                    if reply.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not answer within {STARTUP_SECONDS}s:\n{self.log()}")
+        wait_until_serving(
+            self.process, self.url("/static/widget.css"), "gunicorn", STARTUP_SECONDS, self.log
+        )
 
     def start_worker(self, *args: str) -> subprocess.Popen:
         """Start ``python worker.py *args`` (runs until the server's teardown)."""
