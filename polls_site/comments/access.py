@@ -109,3 +109,16 @@ def reply_target(thread: ThreadInfo, value: str | int | None) -> ReplyTarget | N
     if comment.status != CommentStatus.APPROVED:
         return None
     return ReplyTarget(comment.id, comment.author_name)
+
+
+def published_comment(thread: ThreadInfo, comment_id: int) -> Comment:
+    """The approved comment ``comment_id`` of ``thread`` (what readers may like or report),
+    else 404."""
+    comment = db.session.get(Comment, comment_id)
+    if (
+        comment is None
+        or comment.thread_id != thread.id
+        or comment.status != CommentStatus.APPROVED
+    ):
+        abort(404)
+    return comment

@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, redirect, render_template, url_for
+from flask import Response, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from ..core.clients import client_ip, limit_hash, network_hash
-from ..core.db import db
 from ..core.htmx import is_htmx
-from ..models import Comment, CommentStatus
+from ..models import Comment
 from ..notifications.events import comment_reported
 from ..widget.notices import Notice, foreign_post_refusal, limit_refusal
 from ..widget.voters import current_voter, issue_identity, make_form_token
-from .access import existing_thread
+from .access import existing_thread, published_comment
 from .forms import ReportForm
 from .limits import admit_report
 from .reports import REASONS, file_report
 from .routes import bp
 from .screens import widget_response
 from .threads import ThreadInfo
-
-
-def _reportable(thread: ThreadInfo, comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id)
-    if (
-        comment is None
-        or comment.thread_id != thread.id
-        or comment.status != CommentStatus.APPROVED
-    ):
-        abort(404)
-    return comment
 
 
 def _form(
@@ -57,14 +45,14 @@ def _form(
 def report_form(thread_key: str, comment_id: int) -> Response:
     """The report form for one published comment."""
     thread = existing_thread(thread_key)
-    return _form(thread, _reportable(thread, comment_id), ReportForm(formdata=None))
+    return _form(thread, published_comment(thread, comment_id), ReportForm(formdata=None))
 
 
 @bp.post("/<path:thread_key>/-/<int:comment_id>/report")
 def report(thread_key: str, comment_id: int) -> Response:
     """Store the reader's report, once per reader; every refusal says why."""
     thread = existing_thread(thread_key)
-    comment = _reportable(thread, comment_id)
+    comment = published_comment(thread, comment_id)
     form = ReportForm()
 
     def refusal(status: int, _outcome: str, message: str | None = None) -> Response:

@@ -16,17 +16,16 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from ..core.clients import client_ip, limit_hash
-from ..core.db import db
 from ..core.edge_cache import share_at_edge
 from ..core.errors import render_error
 from ..core.htmx import is_htmx
 from ..core.metrics import count_comment
 from ..core.session import csrf
-from ..models import Comment, CommentStatus
+from ..models import Comment
 from ..notifications.events import subscribe_to_replies
 from ..widget.notices import Notice, busy_refusal, foreign_post_refusal, limit_refusal
 from ..widget.voters import current_voter, issue_identity, reader_is_known, widget_post_allowed
-from .access import existing_thread, reply_target, thread_for_reading
+from .access import existing_thread, published_comment, reply_target, thread_for_reading
 from .dates import comment_date
 from .forms import CommentForm, EditForm
 from .likes import add_like
@@ -232,13 +231,7 @@ def updates(thread_key: str) -> Response:
 def like(thread_key: str, comment_id: int) -> Response:
     """Count the reader's like of an approved comment, once."""
     thread = existing_thread(thread_key)
-    comment = db.session.get(Comment, comment_id)
-    if (
-        comment is None
-        or comment.thread_id != thread.id
-        or comment.status != CommentStatus.APPROVED
-    ):
-        abort(404)
+    comment = published_comment(thread, comment_id)
     token = request.form.get("token")
     if not widget_post_allowed(token, "comment", thread.id):
         return render_error(
