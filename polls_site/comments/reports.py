@@ -139,6 +139,24 @@ def settle_reports(comment_id: int, status: CommentStatus) -> int:
     return result.rowcount or 0
 
 
+def open_report_reasons(comment_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Each comment's undecided reports counted by reason (comments without any left out):
+    the queue says why a reported comment is back in review."""
+    ids = set(comment_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(CommentReport.comment_id, CommentReport.reason, sa.func.count())
+        .where(CommentReport.comment_id.in_(ids), CommentReport.outcome.is_(None))
+        .group_by(CommentReport.comment_id, CommentReport.reason)
+        .order_by(CommentReport.comment_id, CommentReport.reason)
+    )
+    tally: dict[int, dict[str, int]] = {}
+    for comment_id, reason, count in rows:
+        tally.setdefault(comment_id, {})[reason] = count
+    return tally
+
+
 @dataclass
 class ReportSummary:
     """A reported comment in the staff's «Жалобы» tab."""

@@ -244,6 +244,7 @@ def send_digest() -> int:
                 _("Comments waiting for moderators: %(num)d events", num=len(events)),
                 "digest",
                 events=events,
+                labels=settings.EVENT_LABELS,
                 queue_url=url_for("staff.queue", _external=True),
             )
         mail.send(message)

@@ -11,12 +11,20 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..core.db import db
 from ..models import NotificationSetting
 from .addresses import normalise_email, valid_email
 
 EVENTS = ("review", "reported", "queue_old")
+# How staff screens and the digest name each event (the webhook's JSON keeps the code).
+EVENT_LABELS = {
+    "review": _l("A comment waits for a moderator"),
+    "reported": _l("Readers reported a comment"),
+    "queue_old": _l("The queue has waited too long"),
+    "test": _l("Test message"),
+}
 MIN_DIGEST_SECONDS = 60
 MAX_DIGEST_SECONDS = 24 * 3600
 

@@ -29,6 +29,7 @@ def _page(errors: list[str], status: int = 200) -> tuple[str, int]:
             "staff/notifications.html",
             chosen=chosen,
             events=notify_settings.EVENTS,
+            labels=notify_settings.EVENT_LABELS,
             errors=errors,
         ),
         status,

@@ -19,7 +19,7 @@ from ..comments.render import render_comment_html
 from ..comments.status import thread_changed
 from ..core.db import db
 from ..core.redis import redis_client
-from ..models import AuditEntry, Comment, CommentLike, Role, utcnow
+from ..models import AuditEntry, Comment, CommentLike, CommentReport, Role, utcnow
 from ..notifications.subscriptions import (
     erase_subscriptions,
     export_subscriptions,
@@ -104,6 +104,36 @@ def unlink_likes(likes: list[CommentLike]) -> None:
             redis_client().delete(*marks)
 
 
+def reports_filed(who: Commenter) -> list[CommentReport]:
+    """The reports the reader id filed (like likes, reports keep no name or IP hash)."""
+    if not who.voter_key:
+        return []
+    query = sa.select(CommentReport).where(CommentReport.voter_key == who.voter_key)
+    return list(db.session.scalars(query.order_by(CommentReport.id)))
+
+
+def export_reports(reports: list[CommentReport]) -> list[dict]:
+    """The reports as plain data: which comment, why, the reader's words, the outcome."""
+    return [
+        {
+            "comment_id": r.comment_id,
+            "reason": r.reason,
+            "text": r.text,
+            "created_at": r.created_at.isoformat(),
+            "outcome": r.outcome,
+        }
+        for r in reports
+    ]
+
+
+def unlink_reports(reports: list[CommentReport]) -> None:
+    """Give each report a random key and drop its text: the comment's report count and
+    the moderators' decisions stay, nothing leads to the reader. The caller commits."""
+    for report in reports:
+        report.voter_key = f"{ERASED_VOTER_KEY}:{secrets.token_hex(8)}"
+        report.text = ""
+
+
 def export_comments(comments: list[Comment]) -> list[dict]:
     """The comments as plain data, everything stored about their author included."""
     return [
@@ -147,7 +177,13 @@ def erase_comments(comments: list[Comment]) -> dict[int, str]:
         comment.reasons = [_without_quotes(reason) for reason in comment.reasons or []]
         comment.decision_reason = None
         threads[comment.thread_id] = comment.thread.key
-    _unlink_bans({comment.id for comment in comments})
+    erased = {comment.id for comment in comments}
+    _unlink_bans(erased)
+    if erased:
+        # Other readers' report texts may quote the erased words.
+        db.session.execute(
+            sa.update(CommentReport).where(CommentReport.comment_id.in_(erased)).values(text="")
+        )
     return threads
 
 
@@ -173,11 +209,34 @@ def _unlink_bans(comment_ids: set[int]) -> None:
             }
 
 
-def _criteria_or_400() -> tuple[Commenter, list[Comment], list[CommentLike]]:
+@dataclass
+class Found:
+    """Everything stored about one commenter that the export gives and the erasure removes."""
+
+    comments: list[Comment]
+    likes: list[CommentLike]
+    reports: list[CommentReport]
+
+    @classmethod
+    def of(cls, who: Commenter, limit: int | None = None) -> Found:
+        """Their comments (the first ``limit``), likes and reports."""
+        query = who.query() if limit is None else who.query().limit(limit)
+        return cls(list(db.session.scalars(query).unique()), likes_given(who), reports_filed(who))
+
+    def counts(self) -> dict:
+        """What the audit log records: the comments by id, the rest by number."""
+        return {
+            "ids": [c.id for c in self.comments],
+            "likes": len(self.likes),
+            "reports": len(self.reports),
+        }
+
+
+def _criteria_or_400() -> tuple[Commenter, Found]:
     who = Commenter.from_request()
     if not who.given():
         abort(400)
-    return who, list(db.session.scalars(who.query()).unique()), likes_given(who)
+    return who, Found.of(who)
 
 
 @bp.get("/privacy")
@@ -185,11 +244,15 @@ def _criteria_or_400() -> tuple[Commenter, list[Comment], list[CommentLike]]:
 def privacy() -> Response:
     """Find a commenter's comments (and, by reader id, likes) by reader id, IP hash or name."""
     who = Commenter.from_request()
-    comments = list(db.session.scalars(who.query().limit(SHOWN)).unique()) if who.given() else []
-    likes = likes_given(who) if who.given() else []
+    found = Found.of(who, SHOWN) if who.given() else Found([], [], [])
     return Response(
         render_template(
-            "staff/privacy.html", who=who, comments=comments, likes=len(likes), shown=SHOWN
+            "staff/privacy.html",
+            who=who,
+            comments=found.comments,
+            likes=len(found.likes),
+            reports=len(found.reports),
+            shown=SHOWN,
         )
     )
 
@@ -197,19 +260,17 @@ def privacy() -> Response:
 @bp.post("/privacy/export")
 @staff_required(Role.ADMIN)
 def privacy_export() -> Response:
-    """Their comments and likes as a JSON download (the export itself is audit-logged)."""
-    _who, comments, likes = _criteria_or_400()
-    audit.record(
-        "privacy.export",
-        "comments",
-        len(comments),
-        after={"ids": [c.id for c in comments], "likes": len(likes)},
-    )
+    """Their comments, likes and reports as a JSON download (the export is audit-logged)."""
+    _who, found = _criteria_or_400()
+    audit.record("privacy.export", "comments", len(found.comments), after=found.counts())
     db.session.commit()
     data = {
-        "comments": export_comments(comments),
-        "likes_given": export_likes(likes),
-        "reply_subscriptions": export_subscriptions(subscriptions_of([c.id for c in comments])),
+        "comments": export_comments(found.comments),
+        "likes_given": export_likes(found.likes),
+        "reports_filed": export_reports(found.reports),
+        "reply_subscriptions": export_subscriptions(
+            subscriptions_of([c.id for c in found.comments])
+        ),
     }
     body = json.dumps(data, ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/json")
@@ -221,14 +282,17 @@ def privacy_export() -> Response:
 @staff_required(Role.ADMIN)
 def privacy_erase() -> Response:
     """Erase their comments (text and name replaced, IP hash and browser cleared), unlink
-    their likes from them and delete their reply subscriptions (with the addresses)."""
-    who, comments, likes = _criteria_or_400()
+    their likes and reports from them and delete their reply subscriptions (with the
+    addresses)."""
+    who, found = _criteria_or_400()
+    comments = found.comments
     back = url_for("staff.privacy", **{k: v for k, v in vars(who).items() if v})
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm the erasure."), "error")
         return redirect(back, code=303)
     threads = erase_comments(comments)
-    unlink_likes(likes)
+    unlink_likes(found.likes)
+    unlink_reports(found.reports)
     # Their addresses go with the subscriptions; their reply mail stops.
     erase_subscriptions(subscriptions_of([c.id for c in comments]))
     # The log names the comments, not the person: it must not undo the erasure.
@@ -236,7 +300,7 @@ def privacy_erase() -> Response:
         "privacy.erase",
         "comments",
         len(comments),
-        after={"ids": [c.id for c in comments], "likes": len(likes)},
+        after=found.counts(),
         reason=form_reason() or None,
     )
     db.session.commit()

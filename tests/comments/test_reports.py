@@ -141,6 +141,31 @@ def test_three_readers_on_two_networks_hide_the_comment(app: Flask) -> None:
     assert f"comment-{comment_id}" not in reader_on(app, "192.0.2.1").open().get_data(as_text=True)
 
 
+def test_the_queue_says_a_comment_is_back_because_readers_reported_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_thread(app)
+    comment_id = make_comment(app, "Спорное мнение", thread=KEY)
+    for address, reason in (
+        ("203.0.113.5", "spam"),
+        ("203.0.113.6", "spam"),
+        ("198.51.100.9", "hate"),
+    ):
+        assert report(reader_on(app, address), comment_id, reason=reason).status_code == 200
+    assert comment_state(app, comment_id)[0] == CommentStatus.REVIEW
+    moderator = logged_in(app, client, "moder", Role.MODERATOR)
+    queue = moderator.get("/staff/queue").get_data(as_text=True)
+    row = queue.split(f'id="comment-{comment_id}"')[1].split("</article>")[0]
+    assert "Жалобы читателей:" in row
+    assert "Спам (2)" in row and "Разжигание вражды (1)" in row
+    # Once decided, the reports are settled and the reason leaves the row.
+    revision = comment_state(app, comment_id)[1]
+    moderator.post(f"/staff/comments/{comment_id}/approve", {"revision": revision}, htmx=True)
+    published = moderator.get("/staff/comments").get_data(as_text=True)
+    row = published.split(f'id="comment-{comment_id}"')[1].split("</article>")[0]
+    assert "Жалобы читателей:" not in row
+
+
 def test_the_reports_tab_and_a_decision_settle_the_reports(app: Flask, client: FlaskClient) -> None:
     make_thread(app)
     kept = make_comment(app, "Спорное мнение", thread=KEY)

@@ -11,7 +11,7 @@ from polls_site.comments.likes import add_like, like_mark_key
 from polls_site.comments.threads import find_thread
 from polls_site.core.db import db
 from polls_site.core.redis import redis_client
-from polls_site.models import Ban, Comment, CommentLike, CommentStatus
+from polls_site.models import Ban, Comment, CommentLike, CommentReport, CommentStatus
 from tests.support.app import drain_queue
 from tests.support.comments import approved_count, thread_count
 from tests.support.factories import make_comment
@@ -102,7 +102,7 @@ def test_find_and_export_a_commenters_comments(app: Flask, admin) -> None:
     assert exported[0]["text"] == "мой первый" and exported[0]["ip_hash"] == "ip-a"
     assert [like["comment_id"] for like in data["likes_given"]] == [other]
     [row] = audit_rows(app, "privacy.export")
-    assert row.after == {"ids": ids, "likes": 1}
+    assert row.after == {"ids": ids, "likes": 1, "reports": 0}
     # Likes have no name: a search by name alone finds none.
     by_name_export = admin.post("/staff/privacy/export", {"name": "Айгуль"})
     assert json.loads(by_name_export.get_data(as_text=True))["likes_given"] == []
@@ -140,7 +140,7 @@ def test_erase_replaces_text_and_name_and_clears_identifiers(app: Flask, admin) 
         assert redis_client().exists(like_mark_key(other, "c:someone-else"))
     assert thread_count(app) == approved_count(app) == 1
     [row] = audit_rows(app, "privacy.erase")
-    assert row.after == {"ids": ids, "likes": 1} and row.reason == "письмо"
+    assert row.after == {"ids": ids, "likes": 1, "reports": 0} and row.reason == "письмо"
     # The audit log keeps no trace of who it was.
     assert "asker" not in json.dumps([r.after for r in audit_rows(app)])
     assert "Удалено 2 комментария." in admin.get("/staff/privacy").get_data(as_text=True)
@@ -195,3 +195,49 @@ def test_erase_leaves_no_quoted_words_moderator_notes_or_ban_links(app: Flask, a
     [row] = audit_rows(app, "ban.create")
     assert row.after["comment_id"] is None
     assert "asker" not in json.dumps(row.after) and "ip-a" not in json.dumps(row.after)
+
+
+def _report(app: Flask, comment_id: int, voter_key: str, text: str) -> None:
+    with app.app_context():
+        db.session.add(
+            CommentReport(
+                comment_id=comment_id, voter_key=voter_key, network="n", reason="abuse", text=text
+            )
+        )
+        db.session.commit()
+
+
+def test_a_readers_reports_are_exported_and_unlinked_by_the_erasure(app: Flask, admin) -> None:
+    theirs = make_comment(app, "мой текст", voter_key="c:asker", status=CommentStatus.APPROVED)
+    other = make_comment(app, "чужой", voter_key="c:other", status=CommentStatus.APPROVED)
+    _report(app, other, "c:asker", "моя жалоба")
+    # Someone else's report on the asker's comment quotes the asker's words.
+    _report(app, theirs, "c:third", "он пишет «мой текст»")
+    page = admin.get("/staff/privacy?voter_key=c:asker").get_data(as_text=True)
+    assert "1 жалоба" in page
+    data = json.loads(
+        admin.post("/staff/privacy/export", {"voter_key": "c:asker"}).get_data(as_text=True)
+    )
+    [filed] = data["reports_filed"]
+    assert filed["comment_id"] == other and filed["text"] == "моя жалоба"
+    assert filed["reason"] == "abuse" and filed["outcome"] is None
+    [row] = audit_rows(app, "privacy.export")
+    assert row.after == {"ids": [theirs], "likes": 0, "reports": 1}
+    reply = admin.post("/staff/privacy/erase", {"voter_key": "c:asker", "confirm": "yes"})
+    assert reply.status_code == 303
+    with app.app_context():
+        reports = {r.comment_id: r for r in db.session.scalars(sa.select(CommentReport))}
+        # The report still counts against the comment; it no longer leads to the reader.
+        assert reports[other].voter_key.startswith("erased:") and reports[other].text == ""
+        assert reports[theirs].voter_key == "c:third" and reports[theirs].text == ""
+
+
+def test_a_reader_who_only_reported_can_be_found_and_erased(app: Flask, admin) -> None:
+    other = make_comment(app, "чужой", voter_key="c:other", status=CommentStatus.APPROVED)
+    _report(app, other, "c:reporter", "")
+    page = admin.get("/staff/privacy?voter_key=c:reporter").get_data(as_text=True)
+    assert "Найдено 0 комментариев." in page and 'name="confirm"' in page
+    reply = admin.post("/staff/privacy/erase", {"voter_key": "c:reporter", "confirm": "yes"})
+    assert reply.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(sa.select(CommentReport.voter_key)).startswith("erased:")

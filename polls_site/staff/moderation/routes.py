@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from flask_babel import ngettext
 
 from ...comments.automod.labels import rule_label
 from ...comments.automod.rules import describe_reason
-from ...comments.reports import REASONS, reported_comments
+from ...comments.reports import REASONS, open_report_reasons, reported_comments
 from ...core.db import db
 from ...core.htmx import is_htmx
 from ...models import Comment, Role
@@ -44,6 +44,8 @@ class Row:
     history: dict[str, int]
     actions: list[str]
     notice: str = ""
+    # Readers' open reports, "reason (count)": why a reported comment is back in review.
+    reports: list[str] = field(default_factory=list)
     # The comment a reply answers: a reply is judged with what it replies to.
     parent: Comment | None = None
 
@@ -58,6 +60,7 @@ def _parents(comments: list[Comment]) -> dict[int, Comment]:
 def _rows(comments: list[Comment]) -> list[Row]:
     history = author_history({c.voter_key for c in comments})
     parents = _parents(comments)
+    reports = open_report_reasons(c.id for c in comments)
     return [
         Row(
             comment=c,
@@ -65,6 +68,7 @@ def _rows(comments: list[Comment]) -> list[Row]:
             reasons=[describe_reason(r) for r in c.reasons or []],
             history=history.get(c.voter_key, {"approved": 0, "rejected": 0}),
             actions=actions_for(c.status),
+            reports=[f"{REASONS[r]} ({n})" for r, n in reports.get(c.id, {}).items()],
             parent=parents.get(c.parent_id) if c.parent_id is not None else None,
         )
         for c in comments
@@ -112,6 +116,9 @@ def reports() -> Response:
     """«Жалобы»: comments readers reported, most reported first, with reasons and counts."""
     summaries = reported_comments()
     rows = _rows([s.comment for s in summaries])
+    for row in rows:
+        # The tab's own summary above each comment says it already.
+        row.reports = []
     return Response(
         render_template(
             "staff/reports.html",
