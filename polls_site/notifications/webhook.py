@@ -109,8 +109,11 @@ def post_event(event: dict[str, Any], url: str, secret: str) -> int:
     timestamp = int(time.time())
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    conn = _connection(scheme, host, port, address)
+    conn = None
     try:
+        # A refused connection or a certificate that does not verify is a failed delivery
+        # (retried, then shown in /staff/jobs) like a bad status.
+        conn = _connection(scheme, host, port, address)
         conn.request(
             "POST",
             path,
@@ -128,7 +131,8 @@ def post_event(event: dict[str, Any], url: str, secret: str) -> int:
     except OSError as exc:
         raise WebhookFailed(f"webhook {host}: {exc}") from exc
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
     if not 200 <= response.status < 300:
         raise WebhookFailed(f"webhook {host} answered {response.status}")
     return response.status

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -69,7 +72,7 @@ def smtp_server() -> Iterator[SMTPServer]:
 class Receiver:
     """A webhook receiver: records each request, answers ``status``."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.status = 200
         receiver = self
@@ -88,14 +91,37 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hook"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://127.0.0.1:{self.port}/hook"
+
+    def serve(self) -> Iterator[Receiver]:
+        """Serve in a thread until the generator is closed (a fixture's body)."""
+        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        thread.start()
+        yield self
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def self_signed(directory: Path, name: str) -> tuple[Path, Path]:
+    """A certificate for ``name`` (a host name or an IP address) and its key, made by the
+    openssl tool."""
+    cert, key = directory / f"{name}.pem", directory / f"{name}.key"
+    kind = "IP" if name.replace(".", "").isdecimal() else "DNS"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        + ["-nodes", "-days", "1", "-subj", f"/CN={name}", "-keyout", str(key), "-out", str(cert)]
+        + ["-addext", f"subjectAltName={kind}:{name}"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
 
 
 @pytest.fixture
 def webhook_receiver() -> Iterator[Receiver]:
     """A real HTTP server on loopback that records webhook deliveries."""
-    receiver = Receiver()
-    thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
-    thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
+    yield from Receiver().serve()
