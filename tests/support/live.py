@@ -43,6 +43,10 @@ TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 
 # Generous: a loaded 2-core machine has taken over 30 s to boot four workers.
 STARTUP_SECONDS = 90
+# Two processes, each with deploy/gunicorn.conf.py's four threads: enough for what crosses
+# processes (near caches, versions, locks) and threads; each process costs ~3 s of CPU to
+# import the app, and the suite starts over 80 servers.
+PROCESSES = 2
 STOP_SECONDS = 10
 
 
@@ -137,7 +141,7 @@ class LiveServer:
         """Start gunicorn and wait (bounded) until it answers HTTP."""
         # The worker class and threads of deploy/gunicorn.conf.py: the suite's live tests
         # are also the proof that the app is safe with threads.
-        args = [str(BIN / "gunicorn"), "-w", "4", "-k", "gthread", "--threads", "4"]
+        args = [str(BIN / "gunicorn"), "-w", str(PROCESSES), "-k", "gthread", "--threads", "4"]
         args += ["-b", f"127.0.0.1:{self.port}"]
         args += ["--graceful-timeout", "5", "--timeout", "60"]
         if "control_socket_disable" in GunicornConfig().settings:
