@@ -39,6 +39,9 @@ TIMEOUT = 30
 HTMX = {"HX-Request": "true"}
 NEAR_CACHE_SECONDS = DEFAULTS["NEAR_CACHE_SECONDS"]
 EDGE_CACHE_SECONDS = 1  # what the app marks with X-Accel-Expires
+# An expired edge entry is still served while one request refreshes it
+# (proxy_cache_use_stale updating): on a loaded machine that request takes a while.
+EDGE_REFRESH_SECONDS = 1
 FAIL_TIMEOUT = 5  # deploy/nginx/polls-site-upstream.conf
 VOTED = "Вы проголосовали в этом опросе."
 
@@ -215,9 +218,10 @@ def test_a_web_host_killed_under_load_loses_no_accepted_vote(cluster: WebHosts) 
     failed_votes = sum(1 for _s, _e, what, _st in failures if what.startswith("vote"))
     assert not crowd.wrong_pages
     # Only requests in flight at the kill may fail: at most one per reader, and none that
-    # started once the host was gone (a refused connection is passed to the other host).
+    # started once the host was gone (a refused connection is passed to the other host),
+    # but for nginx's own moment to notice that its idle connections to it were closed.
     assert len(failures) <= READERS, failures
-    assert all(started <= dead for started, *_ in failures), (killed, dead, failures)
+    assert all(started <= dead + 0.5 for started, *_ in failures), (killed, dead, failures)
     first_vote_after = min(
         s for s, _e, what, st in crowd.log if what.startswith("vote") and st == 200 and s > killed
     )
@@ -325,4 +329,4 @@ def converge_after_an_edit(hosts: WebHosts) -> None:
     )
     for host_stale, edge_stale in (title, closing):
         assert host_stale <= NEAR_CACHE_SECONDS
-        assert edge_stale <= NEAR_CACHE_SECONDS + EDGE_CACHE_SECONDS
+        assert edge_stale <= NEAR_CACHE_SECONDS + EDGE_CACHE_SECONDS + EDGE_REFRESH_SECONDS
