@@ -244,7 +244,8 @@ def test_a_web_host_killed_under_load_loses_no_accepted_vote(cluster: WebHosts) 
     print(
         f"\nweb hosts: {sum(map(len, accepted))} accepted votes"
         f" ({crowd.count('vote', since=killed)} after the kill), {len(failures)} failed"
-        f" requests at the kill ({failed_votes} votes), next accepted vote"
+        f" requests at the kill ({sorted(what for _s, _e, what, _st in failures)}),"
+        " next accepted vote"
         f" {first_vote_after - killed:.3f} s after it (kill done in {dead - killed:.3f} s);"
         f" restarted host used again after"
         f" {returned_after:.2f} s"
