@@ -17,7 +17,8 @@ PORT   ?= 8000
 # The suite runs on SQLite, then again on PostgreSQL when this server answers. The slow
 # fault suites (Redis restarts, worker kills, the browser XSS corpus, the embedded Redis)
 # and the browser tests do not depend on the database: they run once, on SQLite
-# (test-postgres runs them all), except the browser tests of ballots and identities.
+# (test-postgres runs them all), except the browser tests of ballots and identities; the
+# slow suites marked `postgresql` (several web hosts on one database) run once, on PostgreSQL.
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # The subset that the lowest-bounds and latest-packages runs cover: the fast tests (SQLite,
 # in-process; no browser, no gunicorn subprocess, no fault injection).
@@ -81,8 +82,8 @@ test-postgres: setup chromium
 test: setup chromium
 	env -u DATABASE_URL $(BIN)/pytest
 	@if $(BIN)/python -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('postgresql+psycopg', 'postgresql'), connect_timeout=3).close()" '$(TEST_POSTGRES_URL)' 2>/dev/null; then \
-	  echo "== again on PostgreSQL ($(TEST_POSTGRES_URL)), without the slow fault suites"; \
-	  DATABASE_URL='$(TEST_POSTGRES_URL)' $(BIN)/pytest -m "not slow and (not browser or both_databases)"; \
+	  echo "== again on PostgreSQL ($(TEST_POSTGRES_URL)), with only its own slow fault suites"; \
+	  DATABASE_URL='$(TEST_POSTGRES_URL)' $(BIN)/pytest -m "(not slow or postgresql) and (not browser or both_databases)"; \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then echo "PostgreSQL at $(TEST_POSTGRES_URL) is required but not reachable"; exit 1; \
 	else echo "note: PostgreSQL at $(TEST_POSTGRES_URL) not reachable: ran on SQLite only"; fi
 

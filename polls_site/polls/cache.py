@@ -51,6 +51,8 @@ class PollInfo:
     ]  # visible options only: hidden ones are neither offered nor shown
     min_sample: int = 0
     allow_vote_change: bool = False
+    # The editor's revision of this copy: what HTML rendered from it is shared under.
+    revision: int = 0
 
     def voting_state(self, now: datetime | None = None) -> str:
         """Return "open", "not_open_yet" or "closed" (see models.voting_state)."""
@@ -76,6 +78,7 @@ class PollInfo:
             options=tuple(OptionInfo(o.id, o.text) for o in poll.options if not o.hidden),
             min_sample=poll.min_sample,
             allow_vote_change=poll.allow_vote_change,
+            revision=poll.revision,
         )
 
     def to_json(self) -> str:

@@ -59,10 +59,11 @@ def _respond(screen: PollScreen, status: int = 200) -> Response:
 
     if screen.mode == "form" and not screen.notices and not screen.selected:
         # What every new reader sees: rendered once per few seconds (its vote token
-        # is not a secret; the Origin check is what stops cross-site posts).
-        body = cached_html(
-            page_key("form", screen.poll.id), variant(template), render, _cache_seconds()
-        )
+        # is not a secret; the Origin check is what stops cross-site posts). Under the
+        # editor's revision: after a save, a process still holding the previous copy for
+        # NEAR_CACHE_SECONDS stores its form where no reader of the new one looks.
+        field = variant(template, screen.poll.revision)
+        body = cached_html(page_key("form", screen.poll.id), field, render, _cache_seconds())
     else:
         body = render()
     response = Response(body, status=status)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from polls_site import create_app
 from polls_site.core.db import db
-from polls_site.models import Poll
+from polls_site.core.near_cache import near_cache
+from polls_site.models import Poll, Role
 from polls_site.polls.cache import OptionInfo, PollInfo, forget_poll, load_poll
 from polls_site.widget import voters
-from tests.support.app import drain_queue
+from tests.staff.test_poll_editor import poll_form, rows_of
+from tests.support.app import app_config, close_connections, drain_queue
 from tests.support.factories import make_poll, make_thread, option_ids
 from tests.support.polls import Voting
+from tests.support.staff import logged_in
 
 
 def test_json_round_trip() -> None:
@@ -101,3 +105,29 @@ def test_a_new_readers_page_resolves_no_fingerprint(app, client, monkeypatch) ->
     # After a vote without script (?done) the reader's own page is looked up, by fingerprint.
     assert client.get(f"/w/poll/{poll_id}?done=1").status_code == 200
     assert calls == ["fingerprint"]
+
+
+def test_a_process_still_holding_the_old_poll_cannot_share_its_form(
+    app, database_url, redis_url
+) -> None:
+    """After an edit another web process may keep its copy of the poll for
+    NEAR_CACHE_SECONDS: the form it renders meanwhile stays its own, never what every
+    process reads from Redis (there it would last POLL_CACHE_SECONDS)."""
+    poll_id = make_poll(app, question="Старый вопрос?")
+    page = f"/w/poll/{poll_id}"
+    config = app_config(database_url, redis_url, app.config["REDIS_KEY_PREFIX"])
+    late = create_app({**config, "NEAR_CACHE_SECONDS": 60})
+    late_reader = late.test_client()
+    assert "Старый вопрос?" in late_reader.get(page).get_data(as_text=True)
+    # Its copy of the rendered form runs out first (the two were loaded at different times).
+    with late.app_context():
+        cache = near_cache()
+        for key in [key for key in cache._entries if key != ("poll", poll_id)]:
+            cache.forget(key)
+
+    editor = logged_in(app, app.test_client(), "ed", Role.EDITOR)
+    form = poll_form(question="Новый вопрос?", rows=rows_of(app, poll_id))
+    assert editor.post(f"/staff/polls/{poll_id}", form).status_code == 303
+    assert "Старый вопрос?" in late_reader.get(page).get_data(as_text=True)  # its own copy
+    assert "Новый вопрос?" in app.test_client().get(page).get_data(as_text=True)
+    close_connections(late)

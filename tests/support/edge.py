@@ -2,9 +2,10 @@
 benchmarks.
 
 ``render_site`` turns the site file into one for a test: the same file with a handful of
-explicit substitutions (listen port, upstream port, cache, static folder and snippet
-paths), each of which must match, so a renamed path in the shipped file fails loudly
-instead of testing something else. ``Edge`` runs Debian's nginx on that config with its
+explicit substitutions (listen port, cache, static folder and snippet paths), each of
+which must match, so a renamed path in the shipped file fails loudly instead of testing
+something else; ``render_upstream`` writes the shipped upstream file's one ``server`` line
+once per web host of the test, parameters kept. ``Edge`` runs Debian's nginx on that config with its
 own prefix (pid, logs, temp and cache directories), not as root and never on port 80.
 Loaded as a pytest plugin by tests/conftest.py: ``edge_factory(live_server)`` starts one;
 ``live_edge(...)`` starts gunicorn and nginx together for a whole module.
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from tests.support.live import (
 NGINX = "/usr/sbin/nginx"
 DEPLOY = ROOT / "deploy" / "nginx"
 SITE = DEPLOY / "polls-site.conf"
+UPSTREAM = DEPLOY / "polls-site-upstream.conf"
 SNIPPETS = ("polls-site-proxy.conf", "polls-site-compression.conf")
 BROTLI_SNIPPET = "polls-site-brotli.conf"
 MODULES = Path("/usr/lib/nginx/modules")
@@ -45,25 +48,35 @@ MIME_TYPES = Path("/etc/nginx/mime.types")
 STARTUP_SECONDS = 20
 
 
-def _substitute(text: str, old: str, new: str, count: int) -> str:
+def _substitute(text: str, old: str, new: str, count: int, name: str = SITE.name) -> str:
     found = text.count(old)
     if found != count:
-        raise AssertionError(f"{SITE.name}: expected {old!r} {count}×, found {found}×")
+        raise AssertionError(f"{name}: expected {old!r} {count}×, found {found}×")
     return text.replace(old, new)
 
 
-def render_site(
-    *, listen_port: int, upstream_port: int, prefix: Path, static_dir: str | Path
-) -> str:
-    """The shipped site file with the test's port, upstream, cache, static and snippet paths."""
+def render_site(*, listen_port: int, prefix: Path, static_dir: str | Path) -> str:
+    """The shipped site file with the test's port, cache, static and snippet paths."""
     text = SITE.read_text()
     text = _substitute(text, "listen 80;", f"listen 127.0.0.1:{listen_port};", 1)
     text = _substitute(text, "    listen [::]:80;\n", "", 1)
-    text = _substitute(text, "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};", 1)
     text = _substitute(text, "/var/cache/nginx/polls_site", str(prefix / "cache"), 1)
     text = _substitute(text, "/run/polls-site-edge.sock", str(prefix / "edge.sock"), 2)
     text = _substitute(text, "/srv/polls_site/static/", f"{str(static_dir).rstrip('/')}/", 2)
-    return _substitute(text, "/etc/nginx/snippets/", f"{prefix / 'snippets'}/", 5)
+    return _substitute(text, "/etc/nginx/snippets/", f"{prefix / 'snippets'}/", 6)
+
+
+def render_upstream(upstreams: Sequence[str]) -> str:
+    """The shipped upstream file with its ``server`` line once per ``host:port``."""
+    text = UPSTREAM.read_text()
+    active = re.findall(r"^ {4}server 127\.0\.0\.1:8000( [^;]*)?;\n", text, re.MULTILINE)
+    if len(active) != 1:
+        raise AssertionError(f"{UPSTREAM.name}: expected one active server line, found {active}")
+    parameters = active[0]
+    lines = "".join(f"    server {address}{parameters};\n" for address in upstreams)
+    return _substitute(
+        text, f"    server 127.0.0.1:8000{parameters};\n", lines, 1, name=UPSTREAM.name
+    )
 
 
 def main_config(prefix: Path, *, brotli: bool) -> str:
@@ -114,11 +127,11 @@ def require_nginx() -> None:
 
 @dataclass
 class Edge:
-    """nginx with the shipped site config, in front of one upstream port."""
+    """nginx with the shipped site config, in front of its upstreams (``host:port`` each)."""
 
     prefix: Path
     port: int
-    upstream_port: int
+    upstreams: list[str]
     static_dir: Path
     brotli: bool
     process: subprocess.Popen | None = None
@@ -136,13 +149,10 @@ class Edge:
         snippets = [*SNIPPETS, BROTLI_SNIPPET] if self.brotli else list(SNIPPETS)
         for name in snippets:
             shutil.copy(DEPLOY / name, self.prefix / "snippets" / name)
-        site = render_site(
-            listen_port=self.port,
-            upstream_port=self.upstream_port,
-            prefix=self.prefix,
-            static_dir=self.static_dir,
-        )
+        site = render_site(listen_port=self.port, prefix=self.prefix, static_dir=self.static_dir)
         (self.prefix / "polls-site.conf").write_text(site)
+        upstream = render_upstream(self.upstreams)
+        (self.prefix / "snippets" / UPSTREAM.name).write_text(upstream)
         config = self.prefix / "nginx.conf"
         config.write_text(main_config(self.prefix, brotli=self.brotli))
         return config
@@ -191,12 +201,14 @@ class Edge:
             self.process = None
 
 
-def start_edge(upstream_port: int, prefix: Path, static_dir: str | Path) -> Edge:
-    """Start nginx with the shipped config on a free port in front of ``upstream_port``."""
+def start_edge(upstream: int | Sequence[str], prefix: Path, static_dir: str | Path) -> Edge:
+    """Start nginx with the shipped config on a free port in front of ``upstream``: a port
+    on 127.0.0.1, or a list of ``host:port``."""
+    upstreams = [f"127.0.0.1:{upstream}"] if isinstance(upstream, int) else list(upstream)
     edge = Edge(
         prefix=prefix,
         port=free_port(),
-        upstream_port=upstream_port,
+        upstreams=upstreams,
         static_dir=Path(static_dir),
         brotli=BROTLI_MODULE.exists(),
     )

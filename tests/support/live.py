@@ -50,10 +50,10 @@ PROCESSES = 2
 STOP_SECONDS = 10
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` (a loopback address) that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
@@ -105,18 +105,21 @@ def wait_until_serving(
 
 @dataclass
 class LiveServer:
-    """A gunicorn serving the app on 127.0.0.1, and the workers started for it."""
+    """A gunicorn serving the app on ``host`` (127.0.0.1 unless told; all of 127/8 is
+    loopback, so 127.0.0.2 and 127.0.0.3 make two "hosts"), and the workers started for it."""
 
     port: int
     env: dict[str, str]
     app: Flask
     log_dir: Path
+    host: str = "127.0.0.1"
+    web_workers: int = PROCESSES
     process: subprocess.Popen | None = None
     _children: list[tuple[subprocess.Popen, IO[bytes]]] = field(default_factory=list)
 
-    def url(self, path: str, host: str = "127.0.0.1") -> str:
+    def url(self, path: str, host: str | None = None) -> str:
         """An absolute URL of ``path`` on this server (``host`` may be "localhost")."""
-        return f"http://{host}:{self.port}{path}"
+        return f"http://{host or self.host}:{self.port}{path}"
 
     def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen:
         log = open(self.log_dir / log_name, "ab")  # closed in stop()
@@ -141,8 +144,8 @@ class LiveServer:
         """Start gunicorn and wait (bounded) until it answers HTTP."""
         # The worker class and threads of deploy/gunicorn.conf.py: the suite's live tests
         # are also the proof that the app is safe with threads.
-        args = [str(BIN / "gunicorn"), "-w", str(PROCESSES), "-k", "gthread", "--threads", "4"]
-        args += ["-b", f"127.0.0.1:{self.port}"]
+        args = [str(BIN / "gunicorn"), "-w", str(self.web_workers), "-k", "gthread"]
+        args += ["--threads", "4", "-b", f"{self.host}:{self.port}"]
         args += ["--graceful-timeout", "5", "--timeout", "60"]
         if "control_socket_disable" in GunicornConfig().settings:
             # gunicorn >= 25 opens ~/.gunicorn/gunicorn.ctl, one path for every instance.
