@@ -21,10 +21,11 @@ from ..core.near_cache import NearCache
 from ..models import StaffUser
 from .automod.wordmatch import collapse, fold_chars, look_alikes
 
-# What a digit or sign in a name may stand for: any of the letters listed. Wider than the
-# moderation's digit table (3 is з there): a name is short, and «Р3дакция» is read as
-# «Редакция» by anyone.
-DIGIT_READINGS = {
+# What a character of a skeleton may stand for besides itself: any of the letters listed.
+# Wider than the moderation's digit table (3 is з there): a name is short, and «Р3дакция»
+# is read as «Редакция» by anyone. ь is also the Latin B, which the confusables table
+# reads by its lower case b («ИBAHOBA»).
+READINGS = {
     "0": "о",
     "3": "зе",
     "4": "ча",
@@ -32,6 +33,7 @@ DIGIT_READINGS = {
     "8": "в",
     "9": "я",
     "@": "а",
+    "ь": "в",
 }
 
 
@@ -40,11 +42,11 @@ def skeleton(name: str) -> str:
     (digits that may stand for letters are kept: `occurs` reads them)."""
     table = look_alikes()
     letters = (table.get(char, char) for char, _index in fold_chars(name))
-    return collapse("".join(c for c in letters if c.isalnum() or c in DIGIT_READINGS))
+    return collapse("".join(c for c in letters if c.isalnum() or c in READINGS))
 
 
 def _reads_as(char: str, letter: str) -> bool:
-    return char == letter or letter in DIGIT_READINGS.get(char, "")
+    return char == letter or letter in READINGS.get(char, "")
 
 
 def occurs(target: str, name: str, *, whole: bool = False) -> bool:
