@@ -97,6 +97,10 @@ def test_the_thread_page_refuses_bad_comments_and_needs_csrf(
     assert moderator.client.post(url, data={"text": "Без токена"}).status_code == 400
     assert len(comment_rows(app)) == 1
     assert audit_rows(app, "comment.staff_post") == []
+    # A closed thread still takes a note from staff.
+    assert moderator.post(f"/staff/threads/{thread_id}/close").status_code == 303
+    assert moderator.post(url, {"text": "Обсуждение закрыто: спасибо всем."}).status_code == 303
+    assert comment_rows(app)[-1].status == CommentStatus.APPROVED
 
 
 def test_staff_post_from_the_widget_with_their_badge_and_readers_cannot_forge_one(
