@@ -110,6 +110,11 @@ DEFAULTS: dict[str, Any] = {
     # Comma-separated names no reader may sign with (contained anywhere in the name, any
     # look-alike spelling); staff usernames are reserved too. README "Staff voice".
     "RESERVED_AUTHOR_NAMES": "News-Asia,Редакция,Модератор,Администратор",
+    # How long a web process reuses the staff names it reserves (usernames, display names).
+    "RESERVED_NAMES_CACHE_SECONDS": 30,
+    # Staff logged in on this site post from the comment widget as staff (with their
+    # badge) where the widget is first party; false: only from the staff thread page.
+    "STAFF_POST_FROM_WIDGET": True,
     # Reports ("Пожаловаться") per client IP and per reader, over all comments.
     "REPORT_LIMIT_IP": "30/3600",
     "REPORT_LIMIT_VOTER": "10/3600",
@@ -174,6 +179,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _INT_KEYS = {
+    "RESERVED_NAMES_CACHE_SECONDS",
     "THREAD_AUTO_CLOSE_DAYS",
     "PREMODERATE_FIRST_COMMENTS",
     "VOTE_TOKEN_MAX_AGE",
@@ -318,7 +324,13 @@ def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> 
     for key in ("MODERATOR_EMAILS", "NOTIFY_WEBHOOK_EVENTS", "NOTIFY_WEBHOOK_ALLOW_HOSTS"):
         if isinstance(settings[key], str):
             settings[key] = [x.strip() for x in settings[key].split(",") if x.strip()]
-    for key in ("PRODUCTION", "LOG_REQUESTS", "PREMODERATE_ALL", "SMTP_STARTTLS"):
+    for key in (
+        "PRODUCTION",
+        "LOG_REQUESTS",
+        "PREMODERATE_ALL",
+        "SMTP_STARTTLS",
+        "STAFF_POST_FROM_WIDGET",
+    ):
         settings[key] = str(settings[key]).lower() in {"1", "true", "yes"}
     if not settings["DATABASE_URL"]:
         db_file = Path(instance_path) / "polls_site.sqlite3"

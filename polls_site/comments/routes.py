@@ -48,6 +48,8 @@ from .service import (
     own_comments,
     post_comment,
 )
+from .staff_voice import widget_voice
+from .staff_widget import post_as_staff
 from .threads import ThreadInfo, count_newer, fresh_thread, thread_version
 from .tree import parse_offset, parse_sort
 
@@ -64,6 +66,7 @@ def _screen(thread: ThreadInfo, form: CommentForm | None = None, **fields) -> Co
         sort=parse_sort(request.args.get("sort")),
         offset=parse_offset(request.args.get("offset")),
         form=form or CommentForm(formdata=None),
+        staff=widget_voice(),
         **fields,
     )
     screen.own = own_comments(thread, current_voter())
@@ -83,9 +86,12 @@ def show(thread_key: str) -> Response:
         )
     posted, reply = request.args.get("posted"), request.args.get("reply")
     known = reader_is_known() and may_have_own(thread.id, current_voter().key)
-    if not posted and not reply and not known:
+    staff = widget_voice() is not None
+    if not posted and not reply and not known and not staff:
         return share_at_edge(shared_page(thread, sort, offset))
     notices = [_posted_notice(posted == "review")] if posted else []
+    if staff and request.args.get("published"):
+        notices = [Notice("success", _("Your comment is published."))]
     screen = _screen(thread, notices=notices, reply_to=reply_target(thread, reply))
     return render_page(screen)
 
@@ -138,6 +144,9 @@ def post(thread_key: str) -> Response:
         return refusal(
             400, "honeypot", _("The comment was not accepted: it looks like automated spam.")
         )
+    voice = widget_voice()
+    if voice is not None:
+        return post_as_staff(thread, voice, form, refusal, closed_message())
     if not form.validate():
         return refusal(422, "invalid")
     if reserved_for_staff(form.name.data):

@@ -21,6 +21,7 @@ from ..widget.voters import VOTER_HEADER, make_form_token
 from .dates import local_day
 from .forms import CommentForm
 from .service import OwnComment
+from .staff_voice import StaffVoice
 from .threads import ThreadInfo, approved_rows, thread_version
 from .tree import build_tree, page_of
 
@@ -45,6 +46,8 @@ class CommentsScreen:
     notices: list[Notice] = field(default_factory=list)
     reply_to: ReplyTarget | None = None
     comment_list: Markup = Markup("")
+    # A staff member writing from the widget: the form posts as them, with their badge.
+    staff: StaffVoice | None = None
 
     @property
     def token(self) -> str:

@@ -160,6 +160,9 @@ _ROW_COLUMNS = (
     Comment.created_at,
     Comment.edited_at,
     Comment.likes,
+    Comment.staff_badge,
+    Comment.pinned_at,
+    Comment.picked_at.is_not(None),
 )
 
 

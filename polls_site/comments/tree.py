@@ -28,6 +28,11 @@ class CommentRow:
     created_at: datetime
     edited_at: datetime | None
     likes: int
+    # Staff voice: the author's badge ("editorial", "moderator"), when staff pinned the
+    # comment (first in the thread) and whether it is an editor's pick.
+    badge: str | None = None
+    pinned_at: datetime | None = None
+    picked: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,9 @@ def build_tree(rows: list[CommentRow], sort: str = DEFAULT_SORT) -> list[Root]:
     """Arrange ``rows`` into roots with flattened replies, roots in ``sort`` order.
 
     "new" puts the newest first, "old" the oldest, "best" the most liked (newest first
-    among equals). Replies are always chronological. A reply whose parent is not shown
-    (rejected, deleted) stands as a root of its own.
+    among equals). Pinned roots come before all of them, the latest pinned first. Replies
+    are always chronological. A reply whose parent is not shown (rejected, deleted) stands
+    as a root of its own.
     """
     by_id = {row.id: row for row in rows}
     roots: dict[int, Root] = {}
@@ -79,7 +85,18 @@ def build_tree(rows: list[CommentRow], sort: str = DEFAULT_SORT) -> list[Root]:
         ordered.sort(key=lambda r: (-r.row.likes, -r.row.id))
     else:
         ordered.sort(key=lambda r: -r.row.id)
-    return ordered
+    return pinned_first(ordered)
+
+
+def pinned_first(roots: list[Root]) -> list[Root]:
+    """``roots`` with the pinned ones moved to the front, the latest pinned first; the
+    others keep their order."""
+    pinned = sorted(
+        (r for r in roots if r.row.pinned_at is not None),
+        key=lambda r: r.row.pinned_at,
+        reverse=True,
+    )
+    return pinned + [r for r in roots if r.row.pinned_at is None]
 
 
 def page_of(roots: list[Root], offset: int, size: int = PAGE_SIZE) -> tuple[list[Root], int | None]:

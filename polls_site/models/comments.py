@@ -93,6 +93,15 @@ class Comment(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(sa.String(REASON_LENGTH))
     # Bumped on every status change: two moderators acting on one comment compare it.
     revision: Mapped[int] = mapped_column(default=0)
+    # Written by a staff member as staff (comments/staff_voice.py); NULL for readers. The
+    # badge is the one their role gave when they wrote it: a later role change keeps it.
+    staff_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    staff_badge: Mapped[str | None] = mapped_column(sa.String(16))
+    # Set by staff on the thread page: pinned comments come first, picks carry a label.
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    picked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     thread: Mapped[Thread] = relationship(back_populates="comments")
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
@@ -101,6 +110,10 @@ class Comment(db.Model):
         sa.CheckConstraint(
             "status IN ('pending', 'review', 'approved', 'rejected', 'spam', 'hidden', 'deleted')",
             name="comment_status_known",
+        ),
+        sa.CheckConstraint(
+            "staff_badge IS NULL OR staff_badge IN ('editorial', 'moderator')",
+            name="comment_staff_badge_known",
         ),
         sa.Index("ix_comments_thread_status_id", "thread_id", "status", "id"),
         sa.Index("ix_comments_status_id", "status", "id"),

@@ -30,6 +30,8 @@ class StaffUser(db.Model):
     username: Mapped[str] = mapped_column(sa.String(50), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16), default=Role.MODERATOR)
+    # Shown on the comments they write as staff; NULL: their username.
+    display_name: Mapped[str | None] = mapped_column(sa.String(80))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,12 +6,13 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from ..comments.reserved_names import forget_staff_names
 from ..core.db import db
 from ..models import Role, StaffUser
 from . import audit
 from .auth import current_staff, staff_required
 from .blueprint import bp
-from .forms import NewStaffForm, RoleForm
+from .forms import DisplayNameForm, NewStaffForm, RoleForm
 from .login import normalize_username
 from .passwords import hash_password
 
@@ -31,10 +32,17 @@ def create_staff_user(username: str, password: str, role: Role) -> StaffUser:
     return user
 
 
-def _page(form: NewStaffForm, status: int = 200) -> Response:
+def _page(
+    form: NewStaffForm, status: int = 200, name_errors: dict[int, list[str]] | None = None
+) -> Response:
     users = db.session.scalars(sa.select(StaffUser).order_by(StaffUser.username)).all()
     body = render_template(
-        "staff/accounts.html", users=users, form=form, role_form=RoleForm(), me=current_staff()
+        "staff/accounts.html",
+        users=users,
+        form=form,
+        role_form=RoleForm(),
+        me=current_staff(),
+        name_errors=name_errors or {},
     )
     return Response(body, status=status)
 
@@ -112,4 +120,30 @@ def set_role(user_id: int) -> Response:
         )
         user.role = form.role.data
         db.session.commit()
+    return redirect(url_for("staff.accounts"), code=303)
+
+
+@bp.post("/accounts/<int:user_id>/display-name")
+@staff_required(Role.ADMIN)
+def set_display_name(user_id: int) -> Response:
+    """Set the name shown on a staff member's comments (their own too); reserved for readers."""
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    form = DisplayNameForm()
+    if not form.validate():
+        return _page(NewStaffForm(formdata=None), 422, {user.id: form.display_name.errors})
+    name = form.display_name.data or None
+    if name != user.display_name:
+        audit.record(
+            "staff.display_name",
+            "staff",
+            user.id,
+            before={"display_name": user.display_name},
+            after={"display_name": name},
+        )
+        user.display_name = name
+        db.session.commit()
+        forget_staff_names()
+        flash(_("Display name saved."), "success")
     return redirect(url_for("staff.accounts"), code=303)

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from ..comments.render import without_invisible
 from ..models import Role
 from .passwords import MIN_PASSWORD_LENGTH
 
@@ -60,3 +61,20 @@ class RoleForm(FlaskForm):
     """An admin changes a staff member's role."""
 
     role = SelectField(_l("Role"), choices=role_choices)
+
+
+def _clean_display_name(value: object) -> object:
+    # One line of visible text, as a reader's name (comments/forms.py).
+    if not isinstance(value, str):
+        return value
+    return without_invisible("".join(c for c in value if c.isprintable())).strip()
+
+
+class DisplayNameForm(FlaskForm):
+    """An admin sets the name a staff member's comments carry (empty: their username)."""
+
+    display_name = StringField(
+        _l("Display name"),
+        filters=[_clean_display_name],
+        validators=[Length(max=80, message=_l("At most %(num)d characters.", num=80))],
+    )

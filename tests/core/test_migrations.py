@@ -63,3 +63,44 @@ def test_by_admin_is_backfilled_from_the_audit_log(empty_database_url, redis_url
         downgrade(revision="base")
         db.engine.dispose()
     app.extensions["polls_redis"].close()
+
+
+def test_staff_voice_keeps_replies_likes_and_reports(empty_database_url, redis_url, redis_prefix):
+    """SQLite copies the comments table to add its constraints: the rows pointing at it
+    (a reply, a like, a report) must come through, both ways."""
+    app = create_app(app_config(empty_database_url, redis_url, f"{redis_prefix}-mig3:"))
+    now = "2026-12-01 10:00:00"
+    columns = "thread_id, author_name, text, html, status, voter_key, score, reasons, likes"
+    columns += ", created_at, revision"
+    values = f"1, 'А', 'т', 'т', 'approved', 'c:1', 0, '[]', 1, '{now}', 0"
+    with app.app_context():
+        upgrade(revision="a4c81e2f9b35")
+        insert = [
+            "INSERT INTO threads (id, key, title, url, premoderated, keep_open,"
+            f" slow_mode_minutes, comment_count, created_at) VALUES (1, 'k', '', '', FALSE,"
+            f" FALSE, 0, 2, '{now}')",
+            f"INSERT INTO comments (id, {columns}) VALUES (1, {values})",
+            f"INSERT INTO comments (id, parent_id, {columns}) VALUES (2, 1, {values})",
+            "INSERT INTO comment_likes (comment_id, voter_key, created_at)"
+            f" VALUES (1, 'c:2', '{now}')",
+            "INSERT INTO comment_reports (comment_id, voter_key, network, reason, text,"
+            f" created_at) VALUES (1, 'c:3', 'n', 'spam', '', '{now}')",
+        ]
+        with db.engine.begin() as conn:
+            for statement in insert:
+                conn.execute(sa.text(statement))
+
+        def counts() -> tuple[int, int, int]:
+            with db.engine.connect() as conn:
+                return tuple(
+                    conn.scalar(sa.text(f"SELECT COUNT(*) FROM {table}"))
+                    for table in ("comments", "comment_likes", "comment_reports")
+                )
+
+        upgrade()
+        assert counts() == (2, 1, 1)
+        downgrade(revision="a4c81e2f9b35")
+        assert counts() == (2, 1, 1)
+        downgrade(revision="base")
+        db.engine.dispose()
+    app.extensions["polls_redis"].close()

@@ -113,6 +113,7 @@ def app_config(database_url: str, redis_url: str, prefix: str, **extra: object) 
         "RESULTS_POLL_SECONDS": 1,
         # Tests change polls and versions behind the app's back: no per-process reuse.
         "NEAR_CACHE_SECONDS": 0,
+        "RESERVED_NAMES_CACHE_SECONDS": 0,
         # Test runs share the machine: a live worker serves no metrics port unless asked.
         "WORKER_METRICS_BIND": "off",
         # The lowest cost allowed, for speed; tests/staff/test_passwords.py checks the default.

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
+from ...comments.forms import check_text
 from ...comments.keys import origin_of
 from ...comments.policy import MAX_SLOW_MODE_MINUTES
 from ...comments.threads import MAX_TITLE_LENGTH, MAX_URL_LENGTH
@@ -73,3 +74,28 @@ class DetailsForm(FlaskForm):
         )
         if error:
             raise ValidationError(error)
+
+
+def _clean_text(value: object) -> object:
+    # NUL cannot be stored (PostgreSQL refuses it).
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+def _optional_id(value: object) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return -1  # no comment has it: refused as a reply to nothing
+
+
+class StaffCommentForm(FlaskForm):
+    """A comment or reply written as staff from the thread page."""
+
+    text = TextAreaField(_l("Comment"), filters=[_clean_text])
+    parent = HiddenField(filters=[_optional_id])
+
+    def validate_text(self, field: TextAreaField) -> None:
+        """1–3000 characters, like a reader's comment."""
+        check_text(field.data)
