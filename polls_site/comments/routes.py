@@ -30,6 +30,7 @@ from .dates import comment_date
 from .forms import CommentForm, EditForm
 from .likes import add_like
 from .limits import admit_like
+from .names import reply_to_label
 from .reserved_names import reserved_for_staff
 from .screens import (
     CommentsScreen,
@@ -56,6 +57,7 @@ bp = Blueprint("comments", __name__, url_prefix="/w/comments")
 # inside a cross-site iframe the session cookie may never arrive.
 csrf.exempt(bp)
 bp.add_app_template_filter(comment_date, "comment_date")
+bp.add_app_template_filter(reply_to_label, "reply_label")
 
 
 def _screen(thread: ThreadInfo, form: CommentForm | None = None, **fields) -> CommentsScreen:

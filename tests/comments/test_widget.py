@@ -122,8 +122,9 @@ def test_replies_two_levels_with_reply_to(app: Flask, reader: Commenting) -> Non
     page = reader.open().get_data(as_text=True)
     replies = page.split('class="replies"')[1]
     assert "Бек" in replies and "Вера" in replies
-    assert "ответ для Бек" in replies
-    assert "ответ для Айгуль" not in page  # a direct reply to the root needs no marker
+    assert "в ответ: Бек" in replies
+    # A direct reply to the root needs no marker.
+    assert "ответ: Айгуль" not in page and "для Айгуль" not in page
     assert 'Комментарии <span class="count">[3]</span>' in page
     assert "Сегодня " in page
 
