@@ -4,6 +4,7 @@
  *    change, so embed.js can size the iframe: postMessage to the parent, and only
  *    when the parent's origin is one of the portal origins listed in
  *    <meta name="widget-parents"> (so no other site learns anything).
+ *    Opened at one of its comments (#comment-4), tells the page where that comment is.
  * 2. After an htmx swap the reader caused, copies the new notices into the live
  *    region (a screen reader hears "Ваш голос учтён") and, when the swap took the
  *    focus away (the clicked button is gone), puts it on the new content's heading.
@@ -53,6 +54,17 @@
     }
     window.addEventListener("load", postHeight);
     postHeight();
+    showLinkedComment();
+  }
+
+  function showLinkedComment() {
+    // A portal page opened at one of our comments (a feed's link) loads us at it
+    // (embed.js): say where it is, after the height, so the page scrolls it into view.
+    var match = /^#comment-(\d+)$/.exec(location.hash);
+    var comment = match && document.getElementById("comment-" + match[1]);
+    if (!comment) return;
+    var top = comment.getBoundingClientRect().top + window.pageYOffset;
+    window.parent.postMessage({ type: "polls-site:scroll", top: Math.round(top) }, target);
   }
 
   var VOTER_KEY = "polls-site:voter";

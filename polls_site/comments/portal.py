@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, render_template, url_for
 from flask_babel import gettext as _
@@ -48,12 +49,14 @@ def badge(thread_key: str) -> Response:
     return response
 
 
-def _entry_link(entry: FeedEntry) -> str:
+def entry_link(entry: FeedEntry) -> str:
+    """Where a feed entry leads: the article on the portal at the comment (embed.js passes
+    the anchor to the widget, which scrolls there), else the bare widget page at it."""
+    anchor = f"comment-{entry.id}"
     if entry.thread_url:
-        return f"{entry.thread_url}#comment-{entry.id}"
-    return url_for(
-        "comments.show", thread_key=entry.thread_key, _external=True, _anchor=f"comment-{entry.id}"
-    )
+        # The article's own anchor (#top) gives way to the comment's.
+        return urlsplit(entry.thread_url)._replace(fragment=anchor).geturl()
+    return url_for("comments.show", thread_key=entry.thread_key, _external=True, _anchor=anchor)
 
 
 def _feed(title: str, self_url: str, entries: list[FeedEntry]) -> Response:
@@ -65,7 +68,7 @@ def _feed(title: str, self_url: str, entries: list[FeedEntry]) -> Response:
         title=title,
         self_url=self_url,
         updated=updated,
-        entries=[(e, _entry_link(e)) for e in entries],
+        entries=[(e, entry_link(e)) for e in entries],
     )
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = "public, max-age=60"

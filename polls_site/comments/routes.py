@@ -26,10 +26,10 @@ from ..notifications.events import subscribe_to_replies
 from ..widget.notices import Notice, busy_refusal, foreign_post_refusal, limit_refusal
 from ..widget.voters import current_voter, issue_identity, reader_is_known, widget_post_allowed
 from .access import existing_thread, published_comment, reply_target, thread_for_reading
-from .dates import comment_date
 from .forms import CommentForm, EditForm
 from .likes import add_like
 from .limits import admit_like
+from .names import reply_to_label
 from .reserved_names import reserved_for_staff
 from .screens import (
     CommentsScreen,
@@ -57,7 +57,7 @@ bp = Blueprint("comments", __name__, url_prefix="/w/comments")
 # Widget POSTs carry a signed per-render token instead of the session-based one:
 # inside a cross-site iframe the session cookie may never arrive.
 csrf.exempt(bp)
-bp.add_app_template_filter(comment_date, "comment_date")
+bp.add_app_template_filter(reply_to_label, "reply_label")
 
 
 def _screen(thread: ThreadInfo, form: CommentForm | None = None, **fields) -> CommentsScreen:

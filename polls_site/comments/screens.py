@@ -18,7 +18,6 @@ from ..models import utcnow
 from ..widget.html import cached_html, variant
 from ..widget.notices import Notice
 from ..widget.voters import VOTER_HEADER, make_form_token
-from .dates import local_day
 from .forms import CommentForm
 from .service import OwnComment
 from .staff_voice import StaffVoice
@@ -91,7 +90,7 @@ def comment_list(thread: ThreadInfo, sort: str, offset: int, *, fragment: bool) 
 
     if version is None:
         return Markup(render())
-    field_name = variant(template, version, sort, offset, local_day())
+    field_name = variant(template, version, sort, offset)
     return Markup(cached_html(list_cache_key(thread.id), field_name, render, _cache_seconds()))
 
 
@@ -120,7 +119,7 @@ def shared_page(thread: ThreadInfo, sort: str, offset: int) -> Response:
         return widget_response(render())
     # Auto-close passes with the clock, not a new version: the flag keeps a form cached
     # before the date from being served after it.
-    field_name = variant("page", version, sort, offset, local_day(), thread.is_closed())
+    field_name = variant("page", version, sort, offset, thread.is_closed())
     return widget_response(
         cached_html(list_cache_key(thread.id), field_name, render, _cache_seconds())
     )

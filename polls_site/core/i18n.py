@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 
+from .dates import site_time, time_tag
+
 babel = Babel()
 
 
@@ -38,3 +40,5 @@ def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.url_defaults(_keep_lang)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["time_tag"] = time_tag
+    app.jinja_env.filters["site_time"] = site_time

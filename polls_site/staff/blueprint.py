@@ -6,8 +6,8 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response
-from flask_babel import format_datetime
 
+from ..core.dates import site_time
 from ..models import Role
 from .auth import current_staff, has_role
 from .moderation.decisions import pending_count, status_label
@@ -51,4 +51,5 @@ def _http_url(value: str | None) -> str:
 
 @bp.app_template_filter("staff_time")
 def _staff_time(value: datetime) -> str:
-    return format_datetime(value, "d MMMM yyyy HH:mm")
+    # Staff pages run no date script: the site's one format, its zone named.
+    return site_time(value)

@@ -47,7 +47,10 @@ def test_archive_shows_results_russian_dates_and_marks_open_polls(app, client) -
     with app.app_context():
         compute_snapshot(open_id)
     html = client.get("/polls/").get_data(as_text=True)
-    assert "Открыт 24 октября 2026, 18:00" in html
+    assert (
+        'Открыт <time datetime="2026-10-24T13:00:00Z" data-local-time>'
+        "24 октября 2026, 18:00 (Алматы)</time>"
+    ) in html
     assert "Идёт голосование" in html and "Завершён" in html
     assert f'id="results-{open_id}"' in html and f'id="results-{closed_id}"' in html
     assert 'id="poll-results"' not in html  # one id per poll on a page of many

@@ -142,9 +142,9 @@ def test_reply_and_like_with_htmx(
     page.get_by_role("button", name="Нравится (0 отметок)").click()
     expect(page.locator(".like-button.liked .likes")).to_have_text("1")
     page.get_by_role("link", name="Ответить").click()
-    expect(page.locator("#comment-form .replying")).to_contain_text("Ответ для Бек")
+    expect(page.locator("#comment-form .replying")).to_contain_text("В ответ: Бек")
     write(page, "Вера", "Ответ Беку")
-    expect(page.locator("#own-comments")).to_contain_text("ответ для Бек")
+    expect(page.locator("#own-comments")).to_contain_text("в ответ: Бек")
     with server.app.app_context():
         reply = db.session.scalar(sa.select(Comment).where(Comment.text == "Ответ Беку"))
         assert reply.parent_id is not None and reply.status == "pending"

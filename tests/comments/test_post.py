@@ -261,9 +261,9 @@ def test_reply_to_an_approved_comment(app: Flask, reader: Commenting) -> None:
     form = reader.client.get(
         f"/w/comments/{KEY}/-/form?reply={parent}", headers={"HX-Request": "true"}
     ).get_data(as_text=True)
-    assert "Ответ для Бек" in form and f'name="parent" value="{parent}"' in form
+    assert "В ответ: Бек" in form and f'name="parent" value="{parent}"' in form
     plain = reader.open(reply=str(parent)).get_data(as_text=True)  # the no-JS reply link
-    assert "Ответ для Бек" in plain and f'name="parent" value="{parent}"' in plain
+    assert "В ответ: Бек" in plain and f'name="parent" value="{parent}"' in plain
     assert reader.post(parent=str(parent)).status_code == 200
     assert comment_rows(app)[-1].parent_id == parent
 

@@ -1,17 +1,14 @@
-"""Pure parts of the comment widget: thread keys and origins, relative dates, the reply tree."""
+"""Pure parts of the comment widget: thread keys and origins, the reply tree."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 import pytest
 
-from polls_site.comments.dates import day_offset, relative_date
 from polls_site.comments.keys import may_open_thread, origin_of, valid_thread_key
 from polls_site.comments.tree import CommentRow, build_tree, page_of, parse_offset, parse_sort
 
-ALMATY = ZoneInfo("Asia/Almaty")  # UTC+5
 ALLOWED = ["https://portal.kg", "https://m.portal.kg"]
 
 
@@ -76,36 +73,7 @@ def test_thread_does_not_open_from_elsewhere() -> None:
     )
 
 
-NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 08:00 in Almaty
-
-
-def ru(moment: datetime, now: datetime = NOW) -> str:
-    return relative_date(moment, now, ALMATY, "ru", "Сегодня", "Вчера")
-
-
-def test_russian_relative_dates() -> None:
-    assert ru(datetime(2026, 11, 25, 2, 36, tzinfo=UTC)) == "Сегодня 07:36"
-    assert ru(datetime(2026, 11, 24, 13, 0, tzinfo=UTC)) == "Вчера 18:00"
-    assert ru(datetime(2012, 10, 24, 12, 0, tzinfo=UTC)) == "24 октября 2012 18:00"
-    assert ru(datetime(2026, 3, 1, 4, 5, tzinfo=UTC)) == "1 марта 2026 09:05"
-
-
-def test_days_are_counted_in_the_site_time_zone() -> None:
-    # 20:30 UTC on the 24th is already 01:30 on the 25th in Almaty: today, not yesterday.
-    late = datetime(2026, 11, 24, 20, 30, tzinfo=UTC)
-    assert day_offset(late, NOW, ALMATY) == 0
-    assert day_offset(late, NOW, UTC) == 1
-    assert ru(late) == "Сегодня 01:30"
-    assert ru(NOW - timedelta(days=2)) == "23 ноября 2026 08:00"
-
-
-def test_english_relative_dates() -> None:
-    def en(moment: datetime) -> str:
-        return relative_date(moment, NOW, ALMATY, "en", "Today", "Yesterday")
-
-    assert en(datetime(2026, 11, 25, 2, 36, tzinfo=UTC)) == "Today 07:36"
-    assert en(datetime(2026, 11, 24, 13, 0, tzinfo=UTC)) == "Yesterday 18:00"
-    assert en(datetime(2012, 10, 24, 12, 0, tzinfo=UTC)) == "24 October 2012 18:00"
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
 
 def row(id_: int, parent: int | None = None, name: str = "", likes: int = 0) -> CommentRow:

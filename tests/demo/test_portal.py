@@ -12,13 +12,18 @@ def test_portal_page_embeds_the_widgets_with_the_snippet() -> None:
     portal = create_portal_app("http://localhost:9000/", archive_path="/polls/")
     html = portal.test_client().get("/").get_data(as_text=True)
     assert '<script src="http://localhost:9000/embed.js" defer></script>' in html
-    assert '<div data-poll="current" data-theme="light"></div>' in html
+    assert '<div data-poll="current" data-theme="light"><noscript>' in html
     assert f'data-comments="{ARTICLE.key}"' in html
     assert 'href="http://localhost:9000/polls/">все опросы</a>' in html
     assert "Наш опрос" in html
     assert ARTICLE.title in html
+    # Without scripts a link reading «Комментарии»; embed.js adds the number and shows it.
+    count = '<span data-count-box hidden> [<span data-comment-count="{}"></span>]</span></a>'
     for story in [ARTICLE, *NEWS]:
-        assert f'Комментарии [<span data-comment-count="{story.key}">0</span>]' in html
+        assert "Комментарии" + count.format(story.key) in html
+    # And each widget's plain iframe for readers without scripts.
+    assert '<noscript><iframe src="http://localhost:9000/w/poll/current"' in html
+    assert (f'<noscript><iframe src="http://localhost:9000/w/comments/{ARTICLE.key}?title=') in html
 
 
 def test_portal_reads_the_widget_origin_from_the_environment(monkeypatch) -> None:
@@ -39,5 +44,6 @@ def test_with_a_secret_the_portal_signs_its_comment_thread() -> None:
     expected = embed_signature(secret, ARTICLE.key, ARTICLE.title, "http://localhost/")
     assert 'data-url="http://localhost/"' in html
     assert f'data-signature="{expected}"' in html
+    assert f"&amp;sig={expected}" in html  # the plain iframe is signed too
     unsigned = create_portal_app("http://localhost:9000").test_client().get("/")
     assert "data-signature" not in unsigned.get_data(as_text=True)

@@ -29,7 +29,7 @@ def test_seed_demo_adds_the_article_thread_once(app: Flask, runner, client: Flas
 
     page = client.get(f"/w/comments/{DEMO_THREAD_KEY}").get_data(as_text=True)
     assert 'Комментарии <span class="count">[4]</span>' in page
-    assert "ответ для Гульнара" in page
+    assert "ответ для Гульнары" in page
     assert "дураки" not in page and "1xbet" not in page
     counts = client.get(f"/api/comments/count?key={DEMO_THREAD_KEY}").get_json()
     assert counts == {DEMO_THREAD_KEY: 4}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from urllib.parse import urlencode
 
 from flask import Flask, render_template, request
 
@@ -44,6 +45,10 @@ def create_portal_app(
         """The article page: text, comment count, comments, news list and the sidebar poll."""
         page_url = request.url_root
         signature = embed_signature(secret, ARTICLE.key, ARTICLE.title, page_url) if secret else ""
+        # What embed.js would load, for readers without scripts (the README's plain iframe).
+        frame_query = {"title": ARTICLE.title, "url": page_url} | (
+            {"sig": signature} if signature else {}
+        )
         return render_template(
             "portal.html",
             widget_origin=origin,
@@ -51,6 +56,7 @@ def create_portal_app(
             article=ARTICLE,
             page_url=page_url,
             signature=signature,
+            comments_src=f"{origin}/w/comments/{ARTICLE.key}?{urlencode(frame_query)}",
             sections=ARTICLE_SECTIONS,
             news=NEWS,
         )

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...comments.reports import REPORT_OUTCOMES, settle_reports
 from ...comments.status import change_status, thread_changed
+from ...core.dates import site_time
 from ...core.db import db
 from ...models import REASON_LENGTH, Ban, Comment, CommentStatus, StaffUser, Thread, utcnow
 from .. import audit
@@ -64,7 +64,7 @@ def what_happened(comment: Comment) -> str:
     state = status_label(comment.status)
     if comment.moderated_at is None:
         return state
-    when = format_datetime(comment.moderated_at, "d MMMM HH:mm")
+    when = site_time(comment.moderated_at)
     staff = db.session.get(StaffUser, comment.moderated_by) if comment.moderated_by else None
     if staff is not None:
         return _("%(state)s by %(name)s at %(when)s", state=state, name=staff.username, when=when)
