@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, ngettext
+from flask_babel import force_locale, format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -11,14 +11,14 @@ from ...core.converters import parse_id
 from ...core.db import db
 from ...models import Poll, ResultSnapshot, Role
 from ...polls.analytics import FLAGS, flag_ballots, option_trends, votes_over_time
-from ...polls.exports import ballots_csv, results_csv
+from ...polls.exports import RFC4180, CsvFormat, ballots_csv, excel_ru, results_csv
 from ...polls.lifecycle import poll_changed
 from ...polls.voiding import void_ballots
 from .. import audit
 from ..auth import staff_required
 from ..blueprint import bp
 from .charts import Series, line_chart
-from .forms import VoidForm
+from .forms import VoidForm, site_zone
 from .store import ballot_changes, ballot_facts, ballot_rows
 
 
@@ -164,10 +164,13 @@ def _csv_response(body, filename: str) -> Response:
     return response
 
 
-@bp.get("/polls/<int:poll_id>/results.csv")
-@staff_required(Role.EDITOR)
-def export_results(poll_id: int) -> Response:
-    """The latest counted results as CSV (percent empty below the minimum sample)."""
+def _excel_ru() -> tuple[CsvFormat, dict[str, str]]:
+    # The file for Russian Excel speaks Russian whatever the editor's own language.
+    with force_locale("ru"):
+        return excel_ru(site_zone()), csv_labels()
+
+
+def _results(poll_id: int, form: CsvFormat, labels: dict[str, str], name: str) -> Response:
     poll = _poll_or_404(poll_id)
     snapshot = db.session.get(ResultSnapshot, poll_id)
     texts = {o.id: o.text for o in poll.options}
@@ -181,19 +184,44 @@ def export_results(poll_id: int) -> Response:
         )
         for r in (snapshot.rows if snapshot else [])
     ]
-    audit.record("poll.export", "poll", poll.id, None, {"file": "results"})
+    audit.record("poll.export", "poll", poll.id, None, {"file": name})
     db.session.commit()
-    return _csv_response(results_csv(rows, csv_labels()), f"poll-{poll.id}-results.csv")
+    return _csv_response(results_csv(rows, labels, form), f"poll-{poll.id}-{name}.csv")
+
+
+def _ballots(poll_id: int, form: CsvFormat, labels: dict[str, str], name: str) -> Response:
+    poll = _poll_or_404(poll_id)
+    texts = {o.id: o.text for o in poll.options}
+    audit.record("poll.export", "poll", poll.id, None, {"file": name})
+    db.session.commit()
+    secret = current_app.config["SECRET_KEY"]
+    body = ballots_csv(ballot_rows(poll.id), texts, secret, labels, form)
+    return _csv_response("".join(body), f"poll-{poll.id}-{name}.csv")
+
+
+@bp.get("/polls/<int:poll_id>/results.csv")
+@staff_required(Role.EDITOR)
+def export_results(poll_id: int) -> Response:
+    """The latest counted results as CSV (percent empty below the minimum sample)."""
+    return _results(poll_id, RFC4180, csv_labels(), "results")
+
+
+@bp.get("/polls/<int:poll_id>/results-excel.csv")
+@staff_required(Role.EDITOR)
+def export_results_excel(poll_id: int) -> Response:
+    """The same results for Russian Excel: «;», Russian headers."""
+    return _results(poll_id, *_excel_ru(), "results-excel")
 
 
 @bp.get("/polls/<int:poll_id>/ballots.csv")
 @staff_required(Role.EDITOR)
 def export_ballots(poll_id: int) -> Response:
     """Every ballot as CSV: hashes only, never an IP address; voided ones marked."""
-    poll = _poll_or_404(poll_id)
-    texts = {o.id: o.text for o in poll.options}
-    audit.record("poll.export", "poll", poll.id, None, {"file": "ballots"})
-    db.session.commit()
-    secret = current_app.config["SECRET_KEY"]
-    body = ballots_csv(ballot_rows(poll.id), texts, secret, csv_labels())
-    return _csv_response("".join(body), f"poll-{poll.id}-ballots.csv")
+    return _ballots(poll_id, RFC4180, csv_labels(), "ballots")
+
+
+@bp.get("/polls/<int:poll_id>/ballots-excel.csv")
+@staff_required(Role.EDITOR)
+def export_ballots_excel(poll_id: int) -> Response:
+    """The same ballots for Russian Excel: «;», Russian headers, local times, decimal commas."""
+    return _ballots(poll_id, *_excel_ru(), "ballots-excel")
