@@ -73,6 +73,16 @@ def current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def use_text_logs() -> None:
+    """Switch this process's log lines to text, for a console a person reads."""
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "_polls_site", False):
+            handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+
+
 def init_logging(app: Flask) -> None:
     """JSON lines on stderr (LOG_FORMAT=text for a console), and per-request logging."""
     # Our lines carry no file/line/thread fields, so skip the stack walk and lookups
@@ -86,9 +96,7 @@ def init_logging(app: Flask) -> None:
         if app.config["LOG_FORMAT"] == "json":
             handler.setFormatter(JsonFormatter())
         else:
-            handler.setFormatter(
-                logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-            )
+            handler.setFormatter(logging.Formatter(TEXT_FORMAT))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
 

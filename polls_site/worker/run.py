@@ -30,6 +30,7 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
+from rq.defaults import DEFAULT_WORKER_TTL
 from rq.serializers import JSONSerializer
 
 from ..core.db import db
@@ -47,6 +48,13 @@ from .ticker import (
 )
 
 log = logging.getLogger("polls_site.worker")
+
+# RQ blocks in BLPOP for up to its dequeue timeout (the worker TTL less 15 s) while idle.
+# The socket must wait longer than that: redis-py 8 gives a connection a 5 s timeout by
+# default, and RQ raises only the pool's setting, not that of a connection already
+# made (the one that pinged Redis at start), so an idle worker logged «Timeout reading
+# from socket» and reconnected, again and again.
+WORKER_SOCKET_TIMEOUT = DEFAULT_WORKER_TTL - 15 + 10
 
 
 def _requeue_abandoned(queues: list[Queue], prefix: str) -> None:
@@ -82,6 +90,12 @@ def _wait_for_redis(connection: Redis) -> None:
             delay = min(delay * 2, 10.0)
 
 
+def worker_connection(url: str) -> Redis:
+    """The worker's own Redis client: patient (it may wait), and with a socket timeout
+    longer than RQ's blocking dequeue, so an idle worker stays connected and quiet."""
+    return Redis.from_url(url, socket_timeout=WORKER_SOCKET_TIMEOUT, health_check_interval=30)
+
+
 def main(create_app: Callable[[], Flask], argv: list[str] | None = None) -> int:
     """Run the worker of the app ``create_app`` builds until stopped (or until the queue is
     empty with --burst). The entry points pass the factory: this layer sits below it."""
@@ -111,8 +125,7 @@ def main(create_app: Callable[[], Flask], argv: list[str] | None = None) -> int:
     with app.app_context():
         # RQ forks its scheduler process: let it inherit no open DB connection.
         db.engine.dispose()
-        # The worker's own client keeps redis-py's patient defaults: it may wait.
-        connection = Redis.from_url(app.config["REDIS_URL"])
+        connection = worker_connection(app.config["REDIS_URL"])
         _wait_for_redis(connection)
         queues = [
             Queue(queue_name(app, kind), connection=connection, serializer=JSONSerializer)
@@ -135,7 +148,11 @@ def main(create_app: Callable[[], Flask], argv: list[str] | None = None) -> int:
             )
             ticker.start()
         try:
-            worker.work(burst=args.burst, with_scheduler=True)
+            worker.work(
+                burst=args.burst,
+                with_scheduler=True,
+                logging_level=app.config["WORKER_LOG_LEVEL"].upper(),
+            )
         finally:
             stop.set()
         if args.burst:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from polls_site.cli import demo_origins
 from polls_site.comments.signing import embed_signature
 from polls_site.demo.portal import create_portal_app
 from polls_site.demo.portal.content import ARTICLE, NEWS
+from polls_site.demo.run import demo_origins
 
 
 def test_portal_page_embeds_the_widgets_with_the_snippet() -> None:

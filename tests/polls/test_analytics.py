@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,14 @@ from polls_site.polls.analytics import (
     vote_events,
     votes_over_time,
 )
-from polls_site.staff.poll_editor.charts import Series, line_chart
+from polls_site.staff.poll_editor.charts import (
+    MARKERS,
+    PALETTE,
+    Series,
+    chart_table,
+    line_chart,
+    style_of,
+)
 
 T0 = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
 
@@ -112,3 +120,60 @@ def test_a_vote_change_moves_one_vote_at_its_own_time() -> None:
     assert trends == {1: [100, 100, 50], 2: [0, 0, 50]}
     totals = [sum(moved.values()) for _at, moved in vote_events(ballots, changes)]
     assert sorted(totals) == [0, 1, 1]  # two ballots add a vote each; the change adds none
+
+
+def test_a_period_not_over_yet_is_drawn_and_named_as_such() -> None:
+    labels = ["09:00", "10:00", "11:00"]
+    svg = str(
+        line_chart(
+            labels,
+            [Series("A", [4, 6, 1]), Series("B", [2, 2, 0])],
+            title="t",
+            partial="час не закончился",
+        )
+    )
+    assert svg.count('class="line partial"') == 2  # one unfinished segment per series
+    assert svg.count('class="point partial"') == 2
+    assert svg.count('class="partial-band"') == 1
+    # The solid line stops at the last finished hour.
+    solid = re.findall(r'<polyline class="line" fill="none" points="([^"]*)"', svg)
+    assert [len(points.split()) for points in solid] == [2, 2]
+    assert "A, 11:00: 1 (час не закончился)" in svg
+    finished = str(line_chart(labels, [Series("A", [4, 6, 1])], title="t"))
+    assert "partial" not in finished
+
+
+def test_series_differ_by_more_than_colour() -> None:
+    svg = str(line_chart(["a", "b"], [Series(str(i), [i, i]) for i in range(4)], title="t"))
+    groups = re.findall(r'<g class="series series-(\d)"[^>]*>(.*?)</g>', svg)
+    assert [number for number, _body in groups] == ["0", "1", "2", "3"]
+    points = [re.search(r'<(\w+) class="point', body).group(1) for _n, body in groups]
+    assert len(set(points[:2])) == 2 and points[2] == points[3] == "polygon"
+    assert {m for _c, m in map(style_of, range(4))} == set(MARKERS)
+
+
+def test_the_palette_is_okabe_ito_in_the_stylesheet() -> None:
+    css = (Path(__file__).parents[2] / "static" / "staff-polls.css").read_text()
+    strokes = re.findall(
+        r"\.series-(\d) \.line \{ stroke: (#[0-9A-Fa-f]{6}); stroke-dasharray: ([^;]+);", css
+    )
+    assert [colour.upper() for _n, colour, _dash in strokes] == list(PALETTE)
+    assert PALETTE[:3] == ("#0072B2", "#E69F00", "#009E73")  # no red beside green
+    assert len({dash for _n, _c, dash in strokes[:4]}) == 4
+
+
+def test_the_chart_table_holds_the_same_numbers() -> None:
+    table = str(
+        chart_table(
+            ["09:00", "10:00"],
+            [Series("Да", [60, 55]), Series("Нет", [40, 45])],
+            caption="Доли",
+            period="Час",
+            unit="%",
+            partial="час не закончился",
+        )
+    )
+    assert table.startswith('<table class="chart-table"><caption>Доли</caption>')
+    assert '<th scope="col">Час</th><th scope="col">Да</th><th scope="col">Нет</th>' in table
+    assert '<tr><th scope="row">09:00</th><td>60%</td><td>40%</td></tr>' in table
+    assert '<tr class="partial"><th scope="row">10:00 (час не закончился)</th>' in table

@@ -158,6 +158,34 @@ def test_bulk_selection_leaves_the_queue_without_a_reload(
     assert [comment_state(app, i)[0] for i in ids] == [CommentStatus.SPAM] * 3
 
 
+def test_the_count_follows_the_queue_as_it_empties(live_server: LiveServer, page: Page) -> None:
+    app = live_server.app
+    make_staff(app, "mod", Role.MODERATOR)
+    ads = [make_comment(app, f"реклама {i}", status=CommentStatus.REVIEW) for i in range(4)]
+    make_comment(app, "нормальный", status=CommentStatus.REVIEW)  # outside the search
+    page.goto(live_server.url("/staff/login?next=/staff/queue?q=реклама"))
+    page.fill("input[name=username]", "mod")
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    count = page.locator("#list-count")
+    expect(count).to_have_text("Найдено 4 комментария.")
+    page.evaluate("window.notReloaded = true")
+
+    page.locator(f"#comment-{ads[0]} .action-approve button").click()
+    expect(count).to_have_text("Найдено 3 комментария.")  # the search's count, not the queue's
+    for comment_id in ads[1:3]:
+        page.locator(f"#comment-{comment_id} input.select").check()
+    page.locator("#bulk select[name=action]").select_option("spam")
+    page.locator("#bulk button[type=submit]").click()
+    expect(count).to_have_text("Найден 1 комментарий.")
+    page.locator(f"#comment-{ads[3]} .action-spam button").click()
+    expect(count).to_contain_text("Найдено 0 комментариев.")
+    expect(count).to_contain_text("Здесь пусто.")
+    expect(page.locator("#list article.item")).to_have_count(0)
+    expect(page.locator("#pending-count")).to_have_text("1")
+    assert page.evaluate("window.notReloaded") is True
+
+
 def test_queue_works_without_javascript(live_server: LiveServer, browser: Browser) -> None:
     app = live_server.app
     make_staff(app, "mod", Role.MODERATOR)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from polls_site.core.db import db
 from polls_site.models import AuditEntry, Option, Poll, PollStatus, Role
+from polls_site.staff.poll_editor import forms
+from polls_site.staff.poll_editor.forms import site_zone_name
 from tests.support.factories import add_ballots, make_poll, make_staff, option_ids
 from tests.support.staff import StaffClient
 
@@ -265,3 +271,20 @@ def test_live_preview_renders_the_widget(app, editor) -> None:
     html = reply.get_data(as_text=True)
     assert reply.status_code == 200 and "inert" in html
     assert "Превью?" in html and "Красный" in html and 'type="radio"' in html
+
+
+def test_the_time_fields_name_their_zone(app: Flask, editor: StaffClient, monkeypatch) -> None:
+    html = editor.get("/staff/polls/new").get_data(as_text=True)
+    for field in ("opens_at", "closes_at"):
+        label = re.search(
+            rf'<label>[^<]*<input[^>]*name="{field}"[^>]*>\s*<span class="zone">'
+            r"([^<]*)</span></label>",
+            html,
+        )
+        assert label and label.group(1) == "Asia/Almaty (UTC+5)", field
+    assert "Asia/Almaty (UTC+5)" in html.split('id="times-zone"')[1].split("</span>")[0]
+    with app.test_request_context():
+        winter = datetime(2026, 1, 15, tzinfo=UTC)
+        assert site_zone_name(winter) == "Asia/Almaty (UTC+5)"
+    monkeypatch.setattr(forms, "site_zone", lambda: ZoneInfo("Asia/Kolkata"))
+    assert forms.site_zone_name(winter) == "Asia/Kolkata (UTC+5:30)"

@@ -3,16 +3,18 @@ and a vote from a poll's archive page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import BrowserContext, Page, expect
 
 from polls_site.core.db import db
-from polls_site.models import AuditEntry, Poll, Role
+from polls_site.models import AuditEntry, Poll, Role, utcnow
 
 # Importing test_browser skips this module too when Chromium is missing.
 from tests.polls.test_browser import THANKS, VOTE
-from tests.support.factories import PASSWORD, make_poll, make_staff
+from tests.support.factories import PASSWORD, add_ballots, make_poll, make_staff, option_ids
 from tests.support.live import LiveServer, ballot_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -117,3 +119,39 @@ def test_close_now_asks_then_can_be_undone(live_server: LiveServer, tab: Page) -
         ).all()
         db.session.remove()
     assert actions == ["poll.close", "poll.close_undo"]
+
+
+def test_analytics_chart_marks_the_running_hour_and_has_a_table(
+    live_server: LiveServer, tab: Page
+) -> None:
+    app = live_server.app
+    poll_id = make_poll(app, ["Да", "Нет"], question="График?")
+    yes, no = option_ids(app, poll_id)
+    hour_ago = utcnow() - timedelta(hours=1)
+    add_ballots(app, poll_id, [yes, yes, no, yes], created_at=[hour_ago] * 3 + [utcnow()])
+    make_staff(app, "ed", Role.EDITOR)
+    log_in(tab, live_server, "ed")
+    tab.goto(live_server.url(f"/staff/polls/{poll_id}/analytics"))
+    votes = tab.locator("svg.chart").first
+    partial = votes.locator("line.partial")
+    expect(partial).to_have_count(1)
+    style = partial.evaluate(
+        "el => { const s = getComputedStyle(el); return [s.strokeDasharray, s.strokeOpacity] }"
+    )
+    assert style[0] != "none" and float(style[1]) < 1
+    expect(tab.locator(".partial-note").first).to_contain_text("час не закончился")
+    # Okabe–Ito: blue, then orange (not red next to green), each with its own dashes.
+    lines = tab.locator("svg.chart").nth(1).locator("polyline.line")
+    strokes = lines.evaluate_all(
+        "els => els.map(el => [getComputedStyle(el).stroke, getComputedStyle(el).strokeDasharray])"
+    )
+    assert [s for s, _d in strokes] == ["rgb(0, 114, 178)", "rgb(230, 159, 0)"]
+    assert strokes[0][1] != strokes[1][1]
+    # The table alternative: closed at first, the same numbers once opened.
+    table = tab.get_by_role("table", name="Голоса по времени")
+    expect(table).to_be_hidden()
+    tab.get_by_text("Голоса по времени — таблица").click()
+    expect(table).to_be_visible()
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(table.locator("tbody tr").last).to_contain_text("час не закончился")
+    expect(table.locator("tbody tr td")).to_have_text(["3", "1"])

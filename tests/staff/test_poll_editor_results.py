@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -56,7 +57,7 @@ def test_analytics_page_charts_every_hour(app, editor, poll_id) -> None:
     )
     html = editor.get(f"/staff/polls/{poll_id}/analytics").get_data(as_text=True)
     votes_svg = html[html.index("<svg") : html.index("</svg>")]
-    values = [int(v) for v in re.findall(r'class="point"[^>]*data-value="(\d+)"', votes_svg)]
+    values = [int(v) for v in re.findall(r'class="point[^"]*"[^>]*data-value="(\d+)"', votes_svg)]
     # Three or four hourly buckets (depending on the minute now), the totals in them.
     assert sum(values) == 3 and values[0] == 2 and values[-1] == 1 and len(values) in (3, 4)
     assert "style=" not in html
@@ -188,6 +189,31 @@ def test_results_csv_matches_the_snapshot(app, editor, poll_id) -> None:
     ]
 
 
+def test_excel_exports_are_semicolon_russian_and_local(app, editor, poll_id) -> None:
+    a, b, _c = option_ids(app, poll_id)
+    add_specs(app, poll_id, [(a, 1, "c:1", "n", 5.25), (b, 1, "c:2", "n", 4.0)])
+    with app.app_context():
+        cast = db.session.scalars(sa.select(Ballot.created_at).order_by(Ballot.id)).first()
+    page = editor.get(f"/staff/polls/{poll_id}/analytics").get_data(as_text=True)
+    for name in ("results", "ballots"):
+        assert f'href="/staff/polls/{poll_id}/{name}.csv"' in page  # the RFC 4180 file stays
+        assert f'href="/staff/polls/{poll_id}/{name}-excel.csv"' in page
+    # Asked for in English, the file for Russian Excel still speaks Russian.
+    reply = editor.get(f"/staff/polls/{poll_id}/ballots-excel.csv?lang=en")
+    assert reply.status_code == 200 and reply.mimetype == "text/csv"
+    text = reply.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    header, first, _second = csv.reader(io.StringIO(text[1:], newline=""), delimiter=";")
+    assert header == [RUSSIAN_HEADERS[column] for column in BALLOTS_HEADER]
+    local = cast.astimezone(ZoneInfo("Asia/Almaty")).strftime("%d.%m.%Y %H:%M:%S")
+    assert first[1] == local and first[3] == "да" and first[6] == "5,2"
+    results = editor.get(f"/staff/polls/{poll_id}/results-excel.csv").get_data(as_text=True)
+    assert results.splitlines()[0] == "\ufeff" + ";".join(
+        RUSSIAN_HEADERS[column] for column in RESULTS_HEADER
+    )
+
+
 def test_moderators_cannot_export(app, moderator, poll_id) -> None:
     assert moderator.get(f"/staff/polls/{poll_id}/ballots.csv").status_code == 403
     assert moderator.get(f"/staff/polls/{poll_id}/results.csv").status_code == 403
+    assert moderator.get(f"/staff/polls/{poll_id}/ballots-excel.csv").status_code == 403

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from markupsafe import Markup
 
 from ...comments.automod.labels import rule_label
 from ...comments.automod.rules import describe_reason
@@ -31,7 +33,14 @@ from .decisions import (
     thread_choices,
 )
 from .highlight import highlight
-from .search import PUBLISHED_STATUSES, QUEUE_STATUSES, Filters, find_comments, known_rules
+from .search import (
+    PUBLISHED_STATUSES,
+    QUEUE_STATUSES,
+    Filters,
+    count_comments,
+    find_comments,
+    known_rules,
+)
 
 
 @dataclass
@@ -154,10 +163,25 @@ def _row_response(comment: Comment, notice: str, status: int) -> Response:
     return Response(body, status=status)
 
 
+def _list_count() -> Markup:
+    """The list's «N comments found» again, out of band, for the list the decision was
+    made on (its ``next`` field: the list's own URL with its filters); empty elsewhere."""
+    target = urlsplit(request.form.get("next", ""))
+    lists = {url_for("staff.queue"): QUEUE_STATUSES, url_for("staff.published"): PUBLISHED_STATUSES}
+    statuses = lists.get(target.path)
+    if statuses is None:
+        return Markup("")
+    filters = Filters.from_values(dict(parse_qsl(target.query)), statuses)
+    total = count_comments(filters, statuses)
+    return Markup(render_template("staff/_list_count.html", total=total, shown=None, oob=True))
+
+
 def _done(message: str) -> Response:
     if is_htmx():
-        # The row leaves (empty swap); the header's count follows out of band.
-        return Response(render_template("staff/_pending_count.html", oob=True))
+        # The row leaves (empty swap); the header's and the list's counts follow out
+        # of band.
+        pending = render_template("staff/_pending_count.html", oob=True)
+        return Response(pending + str(_list_count()))
     flash(message, "success")
     return back(url_for("staff.queue"))
 
@@ -254,6 +278,7 @@ def bulk() -> Response:
             applied=applied,
             refused=rows,
             gone=gone,
+            list_count=_list_count(),
             ban_days=BAN_DAYS,
             here=request.form.get("next", ""),
         )

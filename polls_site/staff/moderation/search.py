@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,11 @@ class Filters:
     @classmethod
     def from_request(cls, allowed_statuses: tuple[str, ...]) -> Filters:
         """The filters in the query string (or a posted form); unknown values are dropped."""
-        values = request.values
+        return cls.from_values(request.values, allowed_statuses)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str], allowed_statuses: tuple[str, ...]) -> Filters:
+        """The filters in ``values`` (query arguments); unknown values are dropped."""
         status = values.get("status", "")
         page = max(parse_count(values.get("page"), 1), 1)
         return cls(
@@ -62,10 +67,7 @@ def _rule_clause(rule: str) -> sa.ColumnElement[bool]:
     return sa.cast(Comment.reasons, sa.Text).contains(needle, autoescape=True)
 
 
-def find_comments(
-    filters: Filters, statuses: tuple[str, ...], *, oldest_first: bool
-) -> tuple[list[Comment], int]:
-    """One page of comments matching ``filters`` in ``statuses``, and how many match in all."""
+def _matching(filters: Filters, statuses: tuple[str, ...]) -> sa.Select:
     wanted = (filters.status,) if filters.status else statuses
     query = sa.select(Comment).where(Comment.status.in_(wanted))
     if filters.thread:
@@ -80,15 +82,28 @@ def find_comments(
                 Comment.author_name.icontains(filters.q, autoescape=True),
             )
         )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    return query
+
+
+def count_comments(filters: Filters, statuses: tuple[str, ...]) -> int:
+    """How many comments in ``statuses`` match ``filters`` (every page)."""
+    query = _matching(filters, statuses)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def find_comments(
+    filters: Filters, statuses: tuple[str, ...], *, oldest_first: bool
+) -> tuple[list[Comment], int]:
+    """One page of comments matching ``filters`` in ``statuses``, and how many match in all."""
     order = Comment.id.asc() if oldest_first else Comment.id.desc()
     page = db.session.scalars(
-        query.options(joinedload(Comment.thread))
+        _matching(filters, statuses)
+        .options(joinedload(Comment.thread))
         .order_by(order)
         .limit(PAGE_SIZE)
         .offset((filters.page - 1) * PAGE_SIZE)
     ).all()
-    return list(page), total
+    return list(page), count_comments(filters, statuses)
 
 
 def known_rules() -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
@@ -32,23 +32,34 @@ VISIBILITY_CHOICES = [
 ]
 
 
-def _site_zone() -> ZoneInfo:
+def site_zone() -> ZoneInfo:
+    """The site's time zone (BABEL_DEFAULT_TIMEZONE), the one editors type times in."""
     # Flask-Babel may hand out a pytz zone, which must not be used with replace().
     return ZoneInfo(str(get_timezone()))
+
+
+def site_zone_name(now: datetime | None = None) -> str:
+    """The site's zone as editors read it next to a time: «Asia/Almaty (UTC+5)»."""
+    zone = site_zone()
+    offset = (now or datetime.now(UTC)).astimezone(zone).utcoffset() or timedelta()
+    minutes = int(offset.total_seconds()) // 60
+    sign, minutes = ("+" if minutes >= 0 else "−"), abs(minutes)
+    hours = f"{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+    return f"{zone.key} (UTC{sign}{hours})"
 
 
 def to_utc(local: datetime | None) -> datetime | None:
     """A naive time as editors type it (the site's time zone) as an aware UTC time."""
     if local is None:
         return None
-    return local.replace(tzinfo=_site_zone()).astimezone(UTC)
+    return local.replace(tzinfo=site_zone()).astimezone(UTC)
 
 
 def to_local(moment: datetime | None) -> datetime | None:
     """An aware time as the form shows it: naive, in the site's time zone."""
     if moment is None:
         return None
-    return moment.astimezone(_site_zone()).replace(tzinfo=None)
+    return moment.astimezone(site_zone()).replace(tzinfo=None)
 
 
 class PollForm(FlaskForm):

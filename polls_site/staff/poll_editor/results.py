@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, ngettext
+from flask_babel import force_locale, format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...core.converters import parse_id
 from ...core.db import db
-from ...models import Poll, ResultSnapshot, Role
-from ...polls.analytics import FLAGS, flag_ballots, option_trends, votes_over_time
-from ...polls.exports import ballots_csv, results_csv
+from ...models import Poll, ResultSnapshot, Role, utcnow
+from ...polls.analytics import (
+    FLAGS,
+    bucket_start,
+    flag_ballots,
+    option_trends,
+    votes_over_time,
+)
+from ...polls.exports import RFC4180, CsvFormat, ballots_csv, excel_ru, results_csv
 from ...polls.lifecycle import poll_changed
 from ...polls.voiding import void_ballots
 from .. import audit
 from ..auth import staff_required
 from ..blueprint import bp
-from .charts import Series, line_chart
-from .forms import VoidForm
+from .charts import Series, chart_table, legend_key, line_chart
+from .forms import VoidForm, site_zone
 from .store import ballot_changes, ballot_facts, ballot_rows
 
 
@@ -30,6 +38,14 @@ def flag_label(flag: str) -> str:
         "too_fast": _("Faster than a person could read the question"),
     }
     return labels[flag]
+
+
+def _partial_note(poll: Poll, buckets: list[datetime], unit: str) -> str:
+    """The chart's note for its last period when voting goes on within it, else ""."""
+    now = utcnow()
+    if not buckets or poll.voting_state(now) != "open" or buckets[-1] != bucket_start(now, unit):
+        return ""
+    return _("hour not over yet") if unit == "hour" else _("day not over yet")
 
 
 def _poll_or_404(poll_id: int) -> Poll:
@@ -52,18 +68,26 @@ def poll_analytics(poll_id: int) -> str:
     label_format = "d MMM HH:mm" if unit == "hour" else "d MMM y"
     series = votes_over_time([f.created_at for f in counted], unit)
     labels = [format_datetime(start, label_format) for start, _count in series]
-    votes_chart = line_chart(
-        labels, [Series(_("Votes"), [c for _s, c in series])], title=_("Votes over time")
+    votes = [Series(_("Votes"), [c for _s, c in series])]
+    partial = _partial_note(poll, [start for start, _count in series], unit)
+    votes_chart = line_chart(labels, votes, title=_("Votes over time"), partial=partial)
+    period = _("Hour") if unit == "hour" else _("Day")
+    votes_table = chart_table(
+        labels, votes, caption=_("Votes over time"), period=period, partial=partial
     )
     visible = [o for o in poll.options if not o.hidden]
     counted_ids = {f.id for f in counted}
     changes = [c for c in ballot_changes(poll_id) if c.ballot_id in counted_ids]
     buckets, trends = option_trends(counted, [o.id for o in visible], unit, changes)
+    trend_labels = [format_datetime(b, label_format) for b in buckets]
+    shares = [Series(o.text, trends[o.id]) for o in visible]
+    trend_partial = _partial_note(poll, buckets, unit)
+    trend_title = _("Share of each option over time")
     trend_chart = line_chart(
-        [format_datetime(b, label_format) for b in buckets],
-        [Series(o.text, trends[o.id]) for o in visible],
-        title=_("Share of each option over time"),
-        unit="%",
+        trend_labels, shares, title=trend_title, unit="%", partial=trend_partial
+    )
+    trend_table = chart_table(
+        trend_labels, shares, caption=trend_title, period=period, unit="%", partial=trend_partial
     )
     flags = flag_ballots(counted)
     flagged = sorted({i for ids in flags.values() for i in ids})
@@ -75,8 +99,12 @@ def poll_analytics(poll_id: int) -> str:
         snapshot=db.session.get(ResultSnapshot, poll_id),
         texts={o.id: o.text for o in poll.options},
         votes_chart=votes_chart,
+        votes_table=votes_table,
+        votes_partial=partial,
         trend_chart=trend_chart,
-        legend=[o.text for o in visible],
+        trend_table=trend_table,
+        trend_partial=trend_partial,
+        legend=[(o.text, legend_key(number)) for number, o in enumerate(visible)],
         flags=flags,
         flag_order=FLAGS,
         flag_label=flag_label,
@@ -164,10 +192,13 @@ def _csv_response(body, filename: str) -> Response:
     return response
 
 
-@bp.get("/polls/<int:poll_id>/results.csv")
-@staff_required(Role.EDITOR)
-def export_results(poll_id: int) -> Response:
-    """The latest counted results as CSV (percent empty below the minimum sample)."""
+def _excel_ru() -> tuple[CsvFormat, dict[str, str]]:
+    # The file for Russian Excel speaks Russian whatever the editor's own language.
+    with force_locale("ru"):
+        return excel_ru(site_zone()), csv_labels()
+
+
+def _results(poll_id: int, form: CsvFormat, labels: dict[str, str], name: str) -> Response:
     poll = _poll_or_404(poll_id)
     snapshot = db.session.get(ResultSnapshot, poll_id)
     texts = {o.id: o.text for o in poll.options}
@@ -181,19 +212,44 @@ def export_results(poll_id: int) -> Response:
         )
         for r in (snapshot.rows if snapshot else [])
     ]
-    audit.record("poll.export", "poll", poll.id, None, {"file": "results"})
+    audit.record("poll.export", "poll", poll.id, None, {"file": name})
     db.session.commit()
-    return _csv_response(results_csv(rows, csv_labels()), f"poll-{poll.id}-results.csv")
+    return _csv_response(results_csv(rows, labels, form), f"poll-{poll.id}-{name}.csv")
+
+
+def _ballots(poll_id: int, form: CsvFormat, labels: dict[str, str], name: str) -> Response:
+    poll = _poll_or_404(poll_id)
+    texts = {o.id: o.text for o in poll.options}
+    audit.record("poll.export", "poll", poll.id, None, {"file": name})
+    db.session.commit()
+    secret = current_app.config["SECRET_KEY"]
+    body = ballots_csv(ballot_rows(poll.id), texts, secret, labels, form)
+    return _csv_response("".join(body), f"poll-{poll.id}-{name}.csv")
+
+
+@bp.get("/polls/<int:poll_id>/results.csv")
+@staff_required(Role.EDITOR)
+def export_results(poll_id: int) -> Response:
+    """The latest counted results as CSV (percent empty below the minimum sample)."""
+    return _results(poll_id, RFC4180, csv_labels(), "results")
+
+
+@bp.get("/polls/<int:poll_id>/results-excel.csv")
+@staff_required(Role.EDITOR)
+def export_results_excel(poll_id: int) -> Response:
+    """The same results for Russian Excel: «;», Russian headers."""
+    return _results(poll_id, *_excel_ru(), "results-excel")
 
 
 @bp.get("/polls/<int:poll_id>/ballots.csv")
 @staff_required(Role.EDITOR)
 def export_ballots(poll_id: int) -> Response:
     """Every ballot as CSV: hashes only, never an IP address; voided ones marked."""
-    poll = _poll_or_404(poll_id)
-    texts = {o.id: o.text for o in poll.options}
-    audit.record("poll.export", "poll", poll.id, None, {"file": "ballots"})
-    db.session.commit()
-    secret = current_app.config["SECRET_KEY"]
-    body = ballots_csv(ballot_rows(poll.id), texts, secret, csv_labels())
-    return _csv_response("".join(body), f"poll-{poll.id}-ballots.csv")
+    return _ballots(poll_id, RFC4180, csv_labels(), "ballots")
+
+
+@bp.get("/polls/<int:poll_id>/ballots-excel.csv")
+@staff_required(Role.EDITOR)
+def export_ballots_excel(poll_id: int) -> Response:
+    """The same ballots for Russian Excel: «;», Russian headers, local times, decimal commas."""
+    return _ballots(poll_id, *_excel_ru(), "ballots-excel")

@@ -34,7 +34,7 @@ from ...polls.sections import mark_current
 from .. import audit
 from ..auth import staff_required
 from ..blueprint import bp
-from .forms import CurrentForm, PollForm, to_local
+from .forms import CurrentForm, PollForm, site_zone_name, to_local
 from .store import (
     PollFrozen,
     claim_revision,
@@ -45,6 +45,8 @@ from .store import (
     poll_listing,
     save_poll,
 )
+
+bp.add_app_template_global(site_zone_name)
 
 
 @bp.app_template_global()
