@@ -7,7 +7,8 @@
  *    Opened at one of its comments (#comment-4), tells the page where that comment is.
  * 2. After an htmx swap the reader caused, copies the new notices into the live
  *    region (a screen reader hears "Ваш голос учтён") and, when the swap took the
- *    focus away (the clicked button is gone), puts it on the new content's heading.
+ *    focus away (the clicked button is gone), puts it in the new content, where the
+ *    reader acted, without scrolling; keeps one reply form open at a time and closes it.
  * 3. Keeps the reader's identity in the frame's own storage, which browsers partition
  *    per portal and keep where they drop third-party cookies (docs/identity.md): sends
  *    it with every htmx request (X-Voter-Id; "new" asks the server for one on the next
@@ -205,30 +206,85 @@
   markOwnChoice();
   showReadersOwnScreen();
 
+  // Where the focus goes after a swap that took it away: the new content's heading (a vote's
+  // results), its notice (a posted comment), the first comment of a page just loaded, else
+  // its first control (a like button, a report form). Never the page's first heading: that
+  // scrolled the portal back to the top of the widget.
+  var CONTROLS = "a[href], button, input:not([type=hidden]), select, textarea";
+
+  function focusTarget(root, notices) {
+    if (root.matches(".comment")) return root;
+    return root.querySelector("h1, h2, h3") || notices[0] || root.querySelector(".comment") ||
+      (root.matches(CONTROLS) ? root : root.querySelector(CONTROLS));
+  }
+
+  function noticesIn(root) {
+    var found = Array.prototype.slice.call(root.querySelectorAll(".notice"));
+    if (root.matches(".notice")) found.unshift(root);
+    return found;
+  }
+
+  // htmx fires afterSwap once per new element (a page of comments is many), and for what
+  // came out of band first (the reader's own comments, elsewhere): the first element of the
+  // answer proper is where the reader acted.
+  var handled = new WeakSet();
+  var aside = new WeakSet();
+  document.addEventListener("htmx:oobAfterSwap", function (event) { aside.add(event.target); });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     // Only what the reader did: polling swaps (no trusted triggering event) must neither
     // speak nor move the focus (which would scroll the portal page to the widget).
     var config = event.detail.requestConfig;
     var trigger = config && config.triggeringEvent;
     if (!trigger || !trigger.isTrusted) return;
-    var root = event.detail.target;
-    if (!root || !root.isConnected) {
-      root = document.getElementById(root && root.id) || document.body;
-    }
-    var notices = root.querySelectorAll(".notice");
+    if (aside.has(event.target) || handled.has(config)) return;
+    handled.add(config);
+    // The new element itself (outerHTML swaps), or the target that took it in.
+    var root = event.target;
+    if (!root || !root.isConnected || !root.matches) return;
+    var notices = noticesIn(root);
     var announce = document.getElementById("widget-announce");
     if (notices.length && announce) {
-      announce.textContent = Array.prototype.map
-        .call(notices, function (n) { return n.textContent.trim(); })
+      announce.textContent = notices
+        .map(function (n) { return n.textContent.trim(); })
         .join(" ");
     }
     var active = document.activeElement;
-    if (!active || active === document.body || !active.isConnected) {
-      var focusTarget = root.querySelector("h1, h2, h3") || notices[0];
-      if (focusTarget) {
-        focusTarget.setAttribute("tabindex", "-1");
-        focusTarget.focus();
-      }
+    if (active && active !== document.body && active.isConnected) return;
+    // htmx focuses an autofocus field of the new content itself, once it has settled.
+    if (root.querySelector("[autofocus]")) return;
+    var next = focusTarget(root, notices);
+    if (!next) return;
+    if (!next.matches(CONTROLS)) next.setAttribute("tabindex", "-1");
+    // The new content is where the reader acted, on screen: focusing it must not scroll.
+    next.focus({ preventScroll: true });
+  });
+
+  // One reply form at a time: the one a reader opens replaces one left open elsewhere.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var open = document.getElementById("reply-form");
+    if (open && elt && elt.classList.contains("reply-link") && event.detail.shouldSwap) {
+      open.remove();
     }
   });
+
+  // «отмена» closes the reply form and gives the focus back to the comment's «Ответить».
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest("#reply-form .cancel-reply");
+    if (!cancel) return;
+    event.preventDefault();
+    var form = cancel.closest("#reply-form");
+    var parent = form.querySelector("input[name=parent]");
+    var link = parent && document.querySelector("#comment-" + parent.value + " .reply-link");
+    form.remove();
+    if (link) link.focus({ preventScroll: true });
+  });
+
+  // A liked button stays focusable (aria-disabled, not disabled) so the focus can stay on it;
+  // it must not send again.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest('button[aria-disabled="true"]');
+    if (button) event.preventDefault();
+  }, true);
 })();

@@ -34,8 +34,10 @@ from .reserved_names import reserved_for_staff
 from .screens import (
     CommentsScreen,
     comment_list,
+    in_place_reply,
     render_form,
     render_page,
+    render_reply_closed,
     shared_page,
     widget_response,
 )
@@ -115,12 +117,18 @@ def closed_message() -> str:
 
 @bp.get("/<path:thread_key>/-/form")
 def reply_form(thread_key: str) -> Response:
-    """The form, answering the comment named by ``?reply=`` (htmx swaps it in place)."""
+    """The form answering the comment named by ``?reply=``: for htmx under that comment (or,
+    back from a reply, the thread's form); without JavaScript the page with it on top."""
     thread = existing_thread(thread_key)
     if not is_htmx():
         return redirect(url_for(".show", thread_key=thread.key, reply=request.args.get("reply")))
-    screen = _screen(thread, reply_to=reply_target(thread, request.args.get("reply")))
-    return render_form(screen)
+    reply_to = reply_target(thread, request.args.get("reply"))
+    if not in_place_reply():
+        return render_form(_screen(thread, reply_to=reply_to))
+    if reply_to is None:
+        gone = Notice("error", _("The comment you are replying to is no longer available."))
+        return render_reply_closed(_screen(thread, notices=[gone]))
+    return render_form(_screen(thread, reply_to=reply_to, in_place=True))
 
 
 @bp.post("/<path:thread_key>")
@@ -130,11 +138,12 @@ def post(thread_key: str) -> Response:
     voter = current_voter(mint=True)
     form = CommentForm()
     reply_to = reply_target(thread, form.parent.data) if form.parent.data else None
+    in_place = in_place_reply()
 
     def refusal(status: int, outcome: str, message: str | None = None) -> Response:
         count_comment(outcome)
         notices = [Notice("error", message)] if message else []
-        screen = _screen(thread, form, notices=notices, reply_to=reply_to)
+        screen = _screen(thread, form, notices=notices, reply_to=reply_to, in_place=in_place)
         return render_form(screen, status)
 
     refused = foreign_post_refusal(form.token.data, thread.id, refusal, "comments")
@@ -189,6 +198,8 @@ def post(thread_key: str) -> Response:
             url_for(".show", thread_key=thread.key, posted=posted, _anchor="own-comments"),
             code=303,
         )
+    elif in_place:
+        response = render_reply_closed(_screen(thread, notices=notices))
     else:
         kept = CommentForm(formdata=None, data={"name": form.name.data})
         response = render_form(_screen(thread, kept, notices=notices), with_own=True)

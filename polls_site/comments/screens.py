@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Response, current_app, render_template
+from flask import Response, current_app, render_template, request
 from markupsafe import Markup
 
 from ..core.htmx import is_htmx
@@ -47,6 +47,8 @@ class CommentsScreen:
     comment_list: Markup = Markup("")
     # A staff member writing from the widget: the form posts as them, with their badge.
     staff: StaffVoice | None = None
+    # The reply form htmx opens under the comment it answers, beside the thread's own form.
+    in_place: bool = False
 
     @property
     def token(self) -> str:
@@ -129,6 +131,24 @@ def render_page(screen: CommentsScreen, status: int = 200) -> Response:
     """The full widget page."""
     screen.comment_list = comment_list(screen.thread, screen.sort, screen.offset, fragment=False)
     return widget_response(render_template("comments/widget.html", screen=screen), status)
+
+
+def in_place_reply() -> bool:
+    """True when htmx asks for (or posts) the reply form that opens under a comment.
+
+    htmx names the element it will swap (``HX-Target``): the thread's own form is
+    ``comment-form``; the reply link targets its comment, the open reply form itself.
+    """
+    target = request.headers.get("HX-Target")
+    return is_htmx() and target is not None and target != "comment-form"
+
+
+def render_reply_closed(screen: CommentsScreen, status: int = 200) -> Response:
+    """What takes the in-place reply form's place when it is done: the notices (a thank-you,
+    or why there is nothing to answer), plus the reader's own comments out of band."""
+    body = render_template("comments/_reply_done.html", notices=screen.notices)
+    body += render_template("comments/_own.html", screen=screen, oob=True)
+    return widget_response(body, status)
 
 
 def render_form(screen: CommentsScreen, status: int = 200, *, with_own: bool = False) -> Response:

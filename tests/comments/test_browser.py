@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from polls_site.comments.status import change_status, thread_changed
 from polls_site.core.db import db
@@ -60,7 +60,7 @@ def stored(app: Flask) -> list[tuple[str, str, str]]:
         return [tuple(row) for row in rows]
 
 
-def write(page: Page, name: str, text: str) -> None:
+def write(page: Page | Locator, name: str, text: str) -> None:
     page.get_by_label("Ваше имя").fill(name)
     page.get_by_label("Комментарий", exact=True).fill(text)
     page.get_by_role("button", name=SEND).click()
@@ -142,8 +142,9 @@ def test_reply_and_like_with_htmx(
     page.get_by_role("button", name="Нравится (0 отметок)").click()
     expect(page.locator(".like-button.liked .likes")).to_have_text("1")
     page.get_by_role("link", name="Ответить").click()
-    expect(page.locator("#comment-form .replying")).to_contain_text("В ответ: Бек")
-    write(page, "Вера", "Ответ Беку")
+    reply_form = page.locator("#reply-form")
+    expect(reply_form.locator(".replying")).to_contain_text("В ответ: Бек")
+    write(reply_form, "Вера", "Ответ Беку")
     expect(page.locator("#own-comments")).to_contain_text("в ответ: Бек")
     with server.app.app_context():
         reply = db.session.scalar(sa.select(Comment).where(Comment.text == "Ответ Беку"))

@@ -268,6 +268,34 @@ def test_reply_to_an_approved_comment(app: Flask, reader: Commenting) -> None:
     assert comment_rows(app)[-1].parent_id == parent
 
 
+def test_the_reply_form_htmx_opens_under_a_comment_has_ids_of_its_own(
+    app: Flask, reader: Commenting
+) -> None:
+    thread_id = make_thread(app)
+    parent = make_comment(app, "Корень", thread=thread_id, author_name="Бек")
+    under = {"HX-Request": "true", "HX-Target": f"comment-{parent}"}
+    form = reader.client.get(f"/w/comments/{KEY}/-/form?reply={parent}", headers=under)
+    body = form.get_data(as_text=True)
+    # Beside the thread's form (#comment-form), focused on opening, closed by widget.js.
+    assert body.startswith('<form id="reply-form"') and 'id="comment-' not in body
+    assert 'id="reply-name"' in body and " autofocus" in body
+    assert 'class="cancel-reply"' in body
+    sent = reader.post(parent=str(parent), headers={"HX-Target": "reply-form"})
+    assert sent.status_code == 200
+    done = sent.get_data(as_text=True)
+    assert done.startswith('<div id="reply-form" class="reply-done">')
+    notice, _, own = done.partition('<section id="own-comments"')
+    assert "Спасибо!" in notice and "<form" not in notice and 'hx-swap-oob="true"' in own
+    assert comment_rows(app)[-1].parent_id == parent
+    # An error keeps the reader's text in the same in-place form, without autofocus.
+    refused = reader.post(parent=str(parent), text="", headers={"HX-Target": "reply-form"})
+    assert refused.status_code == 422
+    again = refused.get_data(as_text=True)
+    assert again.startswith('<form id="reply-form"') and " autofocus" not in again
+    gone = reader.client.get(f"/w/comments/{KEY}/-/form?reply=99999", headers=under)
+    assert "больше недоступен" in gone.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("kind", ["other-thread", "not-approved", "junk", "missing"])
 def test_reply_to_what_is_not_there_is_refused(app: Flask, reader: Commenting, kind: str) -> None:
     thread_id = make_thread(app)
