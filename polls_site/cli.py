@@ -59,8 +59,10 @@ def demo_command(host: str, port: int, web_workers: int) -> None:
     accounts = demo_accounts()
     remove_dead_process_files(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     env = dict(os.environ)
-    # The web processes and the worker must share this process's (embedded) Redis.
-    env["REDIS_URL"] = current_app.config["REDIS_URL"]
+    # The web processes and the worker must share this process's (embedded) Redis; with
+    # REDIS_SENTINELS they inherit the Sentinel settings from this environment.
+    if current_app.config["REDIS_URL"]:
+        env["REDIS_URL"] = current_app.config["REDIS_URL"]
     env["DATABASE_URL"] = current_app.config["DATABASE_URL"]
     widget_origin, portal_origin = demo_origins(host, port)
     allowed = list(current_app.config["EMBED_ALLOWED_ORIGINS"])
