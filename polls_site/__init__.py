@@ -55,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     settings.finish(app.config)
-    if not app.config["REDIS_URL"]:
+    if not app.config["REDIS_URL"] and not app.config["REDIS_SENTINELS"]:
         app.config["REDIS_URL"] = ensure_embedded_redis(app.instance_path)
     if app.config["TRUSTED_PROXY_COUNT"] > 0:
         hops = app.config["TRUSTED_PROXY_COUNT"]

@@ -23,6 +23,16 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_HASH_CONCURRENCY": 1,
     "DATABASE_URL": None,  # None: SQLite file under instance/
     "REDIS_URL": None,  # None: an embedded redis-server under instance/
+    # Redis behind Sentinel instead of REDIS_URL: the Sentinels ("host:port,host:port,…",
+    # "[::1]:26379" for IPv6) and the name they monitor the primary under. The app asks
+    # them for the primary and follows a failover (docs/faults.md).
+    "REDIS_SENTINELS": "",
+    "REDIS_SENTINEL_MASTER": "",
+    # The Sentinels' own password (their requirepass), and the primary's and replicas'.
+    "REDIS_SENTINEL_PASSWORD": "",
+    "REDIS_PASSWORD": "",
+    # Connect and read timeout of one question to a Sentinel (seconds).
+    "REDIS_SENTINEL_TIMEOUT": 0.25,
     "REDIS_KEY_PREFIX": "polls:",
     "RQ_QUEUE": "default",
     # After Redis failed to answer, a process skips it for this long (seconds).
@@ -299,6 +309,44 @@ def parse_limit(value: str) -> tuple[int, int]:
     return count, seconds
 
 
+def parse_sentinels(value: str | list) -> list[tuple[str, int]]:
+    """REDIS_SENTINELS as [(host, port), ...], from "host:port,[::1]:26379,..." or a list."""
+    items = value.split(",") if isinstance(value, str) else value
+    sentinels = []
+    for item in items:
+        if isinstance(item, tuple):
+            host, port_text = item[0], str(item[1])
+        else:
+            text = item.strip()
+            if not text:
+                continue
+            host, _, port_text = text.rpartition(":")
+            host = host.removeprefix("[").removesuffix("]")
+        if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ValueError(
+                f"REDIS_SENTINELS: {item!r} is not of the form host:port "
+                "(comma-separated, [address]:port for IPv6)"
+            )
+        sentinels.append((host, int(port_text)))
+    return sentinels
+
+
+def _redis_sentinel(config: dict[str, Any]) -> None:
+    """Check the Sentinel settings together: one way to find Redis, and a whole one."""
+    config["REDIS_SENTINELS"] = parse_sentinels(config["REDIS_SENTINELS"])
+    sentinels, master = config["REDIS_SENTINELS"], config["REDIS_SENTINEL_MASTER"]
+    if sentinels and config["REDIS_URL"]:
+        raise ValueError("set REDIS_URL or REDIS_SENTINELS, not both")
+    if sentinels and not master:
+        raise ValueError("REDIS_SENTINELS is set: REDIS_SENTINEL_MASTER must name the primary")
+    if master and not sentinels:
+        raise ValueError("REDIS_SENTINEL_MASTER is set: REDIS_SENTINELS must list the Sentinels")
+    if config["REDIS_PASSWORD"] and not sentinels:
+        raise ValueError("REDIS_PASSWORD is for Sentinel mode; put the password in REDIS_URL")
+    if not config["REDIS_SENTINEL_TIMEOUT"] > 0:
+        raise ValueError("REDIS_SENTINEL_TIMEOUT must be a positive number of seconds")
+
+
 def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Return the settings: defaults, overridden by environment variables of the same name."""
     env = os.environ if environ is None else environ
@@ -308,7 +356,12 @@ def load_settings(instance_path: str, environ: dict[str, str] | None = None) -> 
             settings[key] = env[key]
     for key in _INT_KEYS:
         settings[key] = int(settings[key])
-    for key in ("RECOMPUTE_MIN_INTERVAL", "NEAR_CACHE_SECONDS", "REDIS_BREAKER_SECONDS"):
+    for key in (
+        "RECOMPUTE_MIN_INTERVAL",
+        "NEAR_CACHE_SECONDS",
+        "REDIS_BREAKER_SECONDS",
+        "REDIS_SENTINEL_TIMEOUT",
+    ):
         settings[key] = float(settings[key])
     if isinstance(settings["SECRET_KEY_FALLBACKS"], str):
         settings["SECRET_KEY_FALLBACKS"] = [
@@ -370,6 +423,7 @@ def finish(config: dict[str, Any]) -> None:
     for key in (*limits, "STAFF_LOGIN_LIMIT_IP", "STAFF_LOGIN_LIMIT_USER"):
         parse_limit(config[key])
     _public_url(config)
+    _redis_sentinel(config)
     if not 14 <= config["PASSWORD_HASH_COST"] <= 20:
         raise ValueError("PASSWORD_HASH_COST must be between 14 and 20 (scrypt's N = 2**cost)")
     if config["PASSWORD_HASH_CONCURRENCY"] < 1:
@@ -390,5 +444,7 @@ def finish(config: dict[str, Any]) -> None:
     if config["PRODUCTION"]:
         if config["SECRET_KEY"] == DEFAULTS["SECRET_KEY"]:
             raise RuntimeError("PRODUCTION is set: SECRET_KEY must be set to a real secret")
-        if not config["REDIS_URL"]:
-            raise RuntimeError("PRODUCTION is set: REDIS_URL must point to a real Redis")
+        if not config["REDIS_URL"] and not config["REDIS_SENTINELS"]:
+            raise RuntimeError(
+                "PRODUCTION is set: REDIS_URL (or REDIS_SENTINELS) must point to a real Redis"
+            )

@@ -5,7 +5,8 @@ enqueued (``enqueue_moderation`` gives it a per-comment job id so a comment wait
 queue once). The job acts only on a comment that is still pending, so a second run, a
 retry or a run racing a moderator changes nothing. If the worker was down or a job was
 lost, ``reconcile_comments`` (run by the worker's ticker) enqueues every comment left
-pending for longer than PENDING_GRACE seconds.
+pending for longer than PENDING_GRACE seconds; after Redis came back with another epoch
+(core.redis.server_epoch) ``reconcile_every_pending_comment`` does so without the grace.
 """
 
 from __future__ import annotations
@@ -211,11 +212,11 @@ def stale_pending_ids(grace: int = PENDING_GRACE, limit: int = 1000) -> list[int
     )
 
 
-def reconcile_comments() -> list[int]:
-    """RQ job: enqueue the moderation of every comment left pending too long."""
+def reconcile_comments(grace: int = PENDING_GRACE) -> list[int]:
+    """RQ job: enqueue the moderation of every comment pending for over ``grace`` seconds."""
     with timed_job("reconcile_comments"):
         try:
-            stale = stale_pending_ids()
+            stale = stale_pending_ids(grace)
         finally:
             db.session.remove()
         for comment_id in stale:
@@ -223,3 +224,14 @@ def reconcile_comments() -> list[int]:
         if stale:
             log.info("pending comments re-enqueued", extra={"comments": stale[:50]})
         return stale
+
+
+def reconcile_every_pending_comment() -> list[int]:
+    """RQ job: enqueue the moderation of every pending comment, however new.
+
+    Run after Redis came back with another epoch (a Sentinel failover, a restart): the
+    comments posted while it was away had their moderation refused, and the promoted
+    replica may lack the last enqueued jobs. A comment whose job still waits is skipped
+    (one job per comment), so the grace is not needed.
+    """
+    return reconcile_comments(grace=0)

@@ -101,9 +101,28 @@ class CircuitBreaker:
             "Redis reachable again after %.1f s", down, extra={"breaker": "closed", "down_s": down}
         )
 
+    def reset(self, reason: str) -> None:
+        """Close at once, without a probe: the failures counted were another server's
+        (Sentinel promoted a new primary); the next connection goes to the new one."""
+        with self._lock:
+            if self.opened_at is None:
+                return
+            down = self.clock() - self.opened_at
+            self.opened_at = None
+            self.open_until = 0.0
+        if self.on_change is not None:
+            self.on_change(False)
+        log.warning(
+            "%s: the Redis circuit breaker is reset after %.1f s",
+            reason,
+            down,
+            extra={"breaker": "reset", "down_s": down},
+        )
 
-class _BreakerMixin:
-    """Connection methods that consult and feed ``self.breaker``."""
+
+class BreakerMixin:
+    """Connection methods that consult and feed ``self.breaker`` (core/sentinel.py builds
+    on them for a primary found through Sentinel)."""
 
     breaker: CircuitBreaker
 
@@ -140,4 +159,4 @@ def connection_class(breaker: CircuitBreaker, url: str) -> type[AbstractConnecti
     class per client, so clients of other Redis servers keep breakers of their own)."""
     scheme = url.split(":", 1)[0]
     base = {"unix": UnixDomainSocketConnection, "rediss": SSLConnection}.get(scheme, Connection)
-    return type(f"Breaker{base.__name__}", (_BreakerMixin, base), {"breaker": breaker})
+    return type(f"Breaker{base.__name__}", (BreakerMixin, base), {"breaker": breaker})

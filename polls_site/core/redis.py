@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Flask, current_app
 from redis import Redis
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import ResponseError
 from redis.retry import Retry
 
 from .breaker import CircuitBreaker, connection_class
+from .sentinel import sentinel_request_redis, sentinel_worker_redis
 
 
 def request_redis(url: str, breaker_seconds: float = 2.0) -> Redis:
@@ -32,15 +37,37 @@ def request_redis(url: str, breaker_seconds: float = 2.0) -> Redis:
 
 
 def init_redis(app: Flask) -> None:
-    """Create the request-path Redis client for this app."""
-    app.extensions["polls_redis"] = request_redis(
-        app.config["REDIS_URL"], app.config["REDIS_BREAKER_SECONDS"]
-    )
+    """Create the request-path Redis client for this app: REDIS_URL's server, or the
+    primary the Sentinels of REDIS_SENTINELS name (core/sentinel.py)."""
+    if app.config["REDIS_SENTINELS"]:
+        breaker = CircuitBreaker(app.config["REDIS_BREAKER_SECONDS"])
+        client = sentinel_request_redis(app.config, breaker)
+        client.breaker = breaker  # type: ignore[attr-defined]
+    else:
+        client = request_redis(app.config["REDIS_URL"], app.config["REDIS_BREAKER_SECONDS"])
+    app.extensions["polls_redis"] = client
+
+
+def worker_redis(config: Mapping[str, Any], **options: Any) -> Redis:
+    """A client for workers and tools: redis-py's patient defaults (or ``options``), no breaker."""
+    if config["REDIS_SENTINELS"]:
+        return sentinel_worker_redis(config, **options)
+    return Redis.from_url(config["REDIS_URL"], **options)
 
 
 def redis_client() -> Redis:
     """The current app's request-path Redis client."""
     return current_app.extensions["polls_redis"]
+
+
+def server_epoch(client: Redis) -> str:
+    """The Redis server's replication id: it changes when Sentinel promotes a replica and
+    when a server restarts, the two ways Redis may come back without its latest writes
+    (replication is asynchronous). "" where INFO is not allowed (some managed Redis)."""
+    try:
+        return str(client.info("replication").get("master_replid", ""))
+    except ResponseError:
+        return ""
 
 
 def rkey(*parts: object) -> str:

@@ -87,7 +87,9 @@ def run_demo(app: Flask, host: str, port: int, web_workers: int) -> None:
     remove_dead_process_files(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     env = console_env(os.environ)
     # The web processes and the worker must share this process's (embedded) Redis.
-    env["REDIS_URL"] = app.config["REDIS_URL"]
+    # With REDIS_SENTINELS the children inherit the Sentinel settings from this environment.
+    if app.config["REDIS_URL"]:
+        env["REDIS_URL"] = app.config["REDIS_URL"]
     env["DATABASE_URL"] = app.config["DATABASE_URL"]
     widget_origin, portal_origin = demo_origins(host, port)
     allowed = list(app.config["EMBED_ALLOWED_ORIGINS"])

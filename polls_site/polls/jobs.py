@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from ..core.db import db
 from ..core.jobs import job_fields, job_options, task_queue, unique_job_id
 from ..core.metrics import timed_job
-from ..core.redis import lua_script, redis_client, rkey
+from ..core.redis import lua_script, redis_client, rkey, server_epoch
 from ..models import Ballot, Poll, PollStatus, ResultSnapshot, utcnow
 from . import limits
 from .recount import compute_snapshot, stale_poll_ids
@@ -103,11 +103,15 @@ def _recompute(poll_id: int) -> int | None:
 def rebuild_dedupe_keys(batch: int = 5000) -> int:
     """Mark the voters of open polls as having voted again, once after Redis lost its data.
 
+    The marker holds the server's epoch (core.redis.server_epoch): a promoted replica has
+    the marker too, replicated, but may lack the last dedupe keys, and its epoch is new.
     Returns how many keys were written (0 when Redis still has them).
     """
     client = redis_client()
     marker = rkey("dedupe-rebuilt")
-    if client.exists(marker):
+    # Read first: should the primary change during the rebuild, the next pass redoes it.
+    epoch = server_epoch(client)
+    if client.get(marker) == epoch.encode():
         return 0
     now = utcnow()
     rows = db.session.execute(
@@ -125,7 +129,7 @@ def rebuild_dedupe_keys(batch: int = 5000) -> int:
         if written % batch == 0:
             pipe.execute()
     pipe.execute()
-    client.set(marker, 1)
+    client.set(marker, epoch)
     log.info("rebuilt %s vote dedupe keys from the ballots", written)
     return written
 

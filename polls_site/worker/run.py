@@ -10,6 +10,10 @@ for the retention purge once a day, re-enqueues the moderation of comments whose
 job was lost (left pending for over a minute), every SCHEDULE_SECONDS asks for a
 pass that opens and closes polls whose time has come, and requeues jobs left "started"
 by a worker that died (each worker keeps an alive key fresh; see worker/abandoned.py).
+RQ leaves its loop when Redis fails under a job's bookkeeping (a restart, a Sentinel
+failover): the process then waits for Redis and starts a new RQ worker. When Redis answers
+with another replication id (it may lack the last writes), the ticker asks for both
+reconcile passes at once.
 It serves the host's metrics on WORKER_METRICS_BIND (the first worker of a host to bind
 it), so a host that runs only workers is scraped too.
 Jobs run in this process (RQ's SimpleWorker): a recount takes milliseconds,
@@ -31,16 +35,19 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.defaults import DEFAULT_WORKER_TTL
+from rq.exceptions import StopRequested
 from rq.serializers import JSONSerializer
 
 from ..core.db import db
 from ..core.jobs import QUEUES, queue_name
 from ..core.metrics import serve_host_metrics
 from ..core.metrics_files import remove_dead_process_files
+from ..core.redis import redis_client, server_epoch, worker_redis
 from ..polls.jobs import reconcile_results
 from .abandoned import keep_alive, requeue_abandoned
 from .ticker import (
     request_comment_reconcile,
+    request_epoch_reconcile,
     request_purge,
     request_queue_age_check,
     request_reconcile,
@@ -65,10 +72,28 @@ def _requeue_abandoned(queues: list[Queue], prefix: str) -> None:
         log.warning("abandoned jobs not checked, Redis unavailable: %s", exc)
 
 
+def _follow_epoch(known: str | None) -> str | None:
+    """The Redis epoch now (``known`` if Redis does not answer); a new one is reconciled at
+    once rather than after RECONCILE_SECONDS and the comments' grace."""
+    try:
+        epoch = server_epoch(redis_client())
+    except RedisError:
+        return known
+    if known is not None and epoch != known:
+        log.warning(
+            "Redis answers with another replication id (a failover or a restart): reconciling now",
+            extra={"epoch": epoch, "previous_epoch": known},
+        )
+        request_epoch_reconcile(epoch)
+    return epoch
+
+
 def _reconcile_ticker(app, queues: list[Queue], stop: threading.Event) -> None:
     tick = min(app.config["RECONCILE_SECONDS"] / 3, app.config["SCHEDULE_SECONDS"])
     with app.app_context():
+        epoch = _follow_epoch(None)
         while not stop.wait(tick):
+            epoch = _follow_epoch(epoch)
             request_schedule()
             request_reconcile()
             request_comment_reconcile()
@@ -90,10 +115,49 @@ def _wait_for_redis(connection: Redis) -> None:
             delay = min(delay * 2, 10.0)
 
 
-def worker_connection(url: str) -> Redis:
-    """The worker's own Redis client: patient (it may wait), and with a socket timeout
-    longer than RQ's blocking dequeue, so an idle worker stays connected and quiet."""
-    return Redis.from_url(url, socket_timeout=WORKER_SOCKET_TIMEOUT, health_check_interval=30)
+def worker_connection(config) -> Redis:
+    """The worker's own Redis client (a Sentinel's primary where configured): patient (it
+    may wait), and with a socket timeout longer than RQ's blocking dequeue, so an idle
+    worker stays connected and quiet."""
+    return worker_redis(config, socket_timeout=WORKER_SOCKET_TIMEOUT, health_check_interval=30)
+
+
+class _Worker(SimpleWorker):
+    """RQ's SimpleWorker, remembering whether it was asked to stop: RQ also leaves its loop
+    when Redis fails under it (a primary killed in the middle of a job's bookkeeping)."""
+
+    stop_requested = False
+
+    def request_stop(self, signum, frame):
+        self.stop_requested = True
+        super().request_stop(signum, frame)
+
+
+def _work(connection: Redis, queues: list[Queue], prefix: str, burst: bool, log_level: str) -> None:
+    """Run RQ workers until stopped (or drained, with ``burst``): after a Redis failure
+    ends one, wait for Redis (a restart, or the primary Sentinel promotes) and start a new one."""
+    while True:
+        worker = _Worker(queues, connection=connection, serializer=JSONSerializer)
+        alive = threading.Event()
+        # Each worker its own alive key: the jobs a failed one left "started" are
+        # requeued by the ticker once its key expires (worker/abandoned.py).
+        threading.Thread(
+            target=keep_alive, args=(connection, prefix, worker.name, alive), daemon=True
+        ).start()
+        try:
+            _requeue_abandoned(queues, prefix)
+            try:
+                worker.work(burst=burst, with_scheduler=True, logging_level=log_level)
+            except RedisError as exc:  # raised by RQ's teardown, Redis still away
+                log.warning("the RQ worker lost Redis: %s", exc)
+            finally:
+                alive.set()
+            if burst or worker.stop_requested:
+                return
+            log.warning("the RQ worker stopped on a Redis failure; a new one starts with Redis")
+            _wait_for_redis(connection)
+        except StopRequested:  # a signal while no RQ loop ran
+            return
 
 
 def main(create_app: Callable[[], Flask], argv: list[str] | None = None) -> int:
@@ -125,20 +189,15 @@ def main(create_app: Callable[[], Flask], argv: list[str] | None = None) -> int:
     with app.app_context():
         # RQ forks its scheduler process: let it inherit no open DB connection.
         db.engine.dispose()
-        connection = worker_connection(app.config["REDIS_URL"])
+        connection = worker_connection(app.config)
         _wait_for_redis(connection)
         queues = [
             Queue(queue_name(app, kind), connection=connection, serializer=JSONSerializer)
             for kind in kinds
         ]
-        worker = SimpleWorker(queues, connection=connection, serializer=JSONSerializer)
         log.info("worker serving %s", ", ".join(q.name for q in queues))
         prefix = app.config["REDIS_KEY_PREFIX"]
         stop = threading.Event()
-        threading.Thread(
-            target=keep_alive, args=(connection, prefix, worker.name, stop), daemon=True
-        ).start()
-        _requeue_abandoned(queues, prefix)
         if not args.burst:
             request_schedule()
             request_reconcile()
@@ -148,11 +207,7 @@ def main(create_app: Callable[[], Flask], argv: list[str] | None = None) -> int:
             )
             ticker.start()
         try:
-            worker.work(
-                burst=args.burst,
-                with_scheduler=True,
-                logging_level=app.config["WORKER_LOG_LEVEL"].upper(),
-            )
+            _work(connection, queues, prefix, args.burst, app.config["WORKER_LOG_LEVEL"].upper())
         finally:
             stop.set()
         if args.burst:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..comments.jobs import reconcile_comments
+from ..comments.jobs import reconcile_comments, reconcile_every_pending_comment
 from ..core.jobs import MODERATION, NOTIFICATIONS, enqueue_periodic
 from ..notifications.jobs import check_queue_age
 from ..polls.jobs import reconcile_results
@@ -13,6 +13,9 @@ from .retention import purge_expired_ip_hashes
 
 # Once a day is enough for a purge measured in days.
 PURGE_SECONDS = 24 * 3600
+# How long the mark of a new Redis epoch's reconcile keeps the other workers' tickers
+# from enqueueing it again (an epoch does not come back).
+EPOCH_MARK_SECONDS = 3600
 
 
 def request_reconcile() -> bool:
@@ -45,3 +48,17 @@ def request_queue_age_check() -> bool:
     nothing unless a webhook or moderators' mail is set up); False if Redis failed."""
     interval = current_app.config["NOTIFY_QUEUE_OLD_MINUTES"] * 60
     return enqueue_periodic("queue-age", check_queue_age, interval, NOTIFICATIONS)
+
+
+def request_epoch_reconcile(epoch: str) -> bool:
+    """Both reconcile passes at once, once per new Redis epoch across workers, the comments'
+    without its grace: Redis came back as another server (a promoted replica, a restart)
+    and may lack the last dedupe keys, versions and jobs. False if Redis failed."""
+    results = enqueue_periodic(f"reconcile-{epoch}", reconcile_results, EPOCH_MARK_SECONDS)
+    comments = enqueue_periodic(
+        f"reconcile-comments-{epoch}",
+        reconcile_every_pending_comment,
+        EPOCH_MARK_SECONDS,
+        MODERATION,
+    )
+    return results and comments

@@ -25,6 +25,7 @@ from polls_site import create_app
 from polls_site.core.db import db
 from polls_site.core.embedded_redis import ensure_embedded_redis
 from polls_site.core.jobs import all_queues
+from polls_site.core.redis import worker_redis
 
 RUN_ID = secrets.token_hex(4)
 
@@ -169,7 +170,7 @@ def drain_queue(app: Flask, with_scheduler: bool = False) -> None:
     ``with_scheduler`` first moves scheduled jobs that are due onto the queue.
     """
     with app.app_context():
-        connection = Redis.from_url(app.config["REDIS_URL"])
+        connection = worker_redis(app.config)
         names = [queue.name for queue in all_queues(app)]
         worker = SimpleWorker(names, connection=connection, serializer=JSONSerializer)
         worker.work(burst=True, with_scheduler=with_scheduler)

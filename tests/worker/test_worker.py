@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from polls_site.core.db import db
 from polls_site.core.jobs import task_queue
-from polls_site.core.redis import redis_client
+from polls_site.core.redis import redis_client, rkey, server_epoch
 from polls_site.models import Ballot, BallotChoice, ResultSnapshot
 from polls_site.polls.jobs import rebuild_dedupe_keys, reconcile_results, request_recompute
 from polls_site.polls.recount import compute_snapshot, stale_poll_ids
@@ -183,6 +183,24 @@ def test_reconcile_rebuilds_dedupe_keys_after_redis_lost_them(app, client, poll_
     remembered = client.get(f"/w/poll/{poll_id}").get_data(as_text=True)
     assert "Вы проголосовали в этом опросе." in remembered
     assert 'name="option"' not in remembered
+
+
+def test_reconcile_rebuilds_dedupe_keys_a_promoted_replica_lacks(app, client, poll_id) -> None:
+    reader = Voting(client)
+    assert reader.vote(poll_id, option_ids(app, poll_id)[0]).status_code == 200
+    with app.app_context():
+        assert rebuild_dedupe_keys() == 1  # the marker names this server's epoch
+        assert rebuild_dedupe_keys() == 0
+        key = rkey("dedupe-rebuilt")
+        assert redis_client().get(key) == server_epoch(redis_client()).encode()
+        # A replica promoted by Sentinel: the marker was replicated, the last dedupe key was
+        # not, and the server's replication id is a new one.
+        redis_client().set(key, "the-old-primary's-replication-id")
+        for found in redis_client().scan_iter(match=rkey("voted", poll_id, "*")):
+            redis_client().delete(found)
+        assert rebuild_dedupe_keys() == 1
+    remembered = client.get(f"/w/poll/{poll_id}").get_data(as_text=True)
+    assert "Вы проголосовали в этом опросе." in remembered
 
 
 def test_retention_clears_old_ip_hashes_only(app, poll_id) -> None:

@@ -9,7 +9,7 @@ from polls_site.worker.run import worker_connection
 
 
 def test_every_socket_outwaits_the_blocking_dequeue(app: Flask) -> None:
-    connection = worker_connection(app.config["REDIS_URL"])
+    connection = worker_connection(app.config)
     # The worker pings Redis before RQ adjusts the pool: that connection then carries
     # the blocking dequeue, so its own timeout is the one that counts.
     connection.ping()
