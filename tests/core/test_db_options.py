@@ -10,7 +10,7 @@ from polls_site import create_app
 from polls_site.config import finish, load_settings
 from polls_site.core.db import db
 from polls_site.core.db_options import engine_options, setting_bool, setting_number
-from tests.support.app import app_config, empty_tables
+from tests.support.app import app_config, close_connections, empty_tables
 from tests.support.factories import make_poll
 
 PG = "postgresql://u@h/db"
@@ -127,3 +127,29 @@ def test_a_request_that_finds_no_free_connection_is_a_clear_503(one_connection_a
     assert reply.status_code == 503
     assert "Сервис временно недоступен" in reply.get_data(as_text=True)
     assert client.get(f"/w/poll/{poll_id}").status_code == 200
+
+
+def test_through_pgbouncer_in_transaction_pooling_a_repeated_statement_works(
+    pgbouncer, database_url, redis_url, redis_prefix, _schema
+) -> None:
+    # psycopg prepares a statement on its sixth run; PgBouncer then hands the next
+    # transaction to another server connection, which does not know it.
+    url = pgbouncer.through(database_url)
+    app = create_app(app_config(url, redis_url, f"{redis_prefix}-pgb:", DATABASE_PGBOUNCER="1"))
+    statement = sa.text("SELECT count(*) FROM polls WHERE id >= :n")
+    try:
+        with app.app_context(), db.engine.connect() as first, db.engine.connect() as second:
+            for n in range(8):
+                first.execute(statement, {"n": n})
+                first.commit()
+            # The second client takes the server connection the first one used last.
+            second.execute(sa.text("SELECT 1"))
+            assert first.execute(statement, {"n": 0}).scalar_one() == 0
+            first.commit()
+            second.commit()
+        name = sa.engine.make_url(database_url).database
+        (pool,) = [p for p in pgbouncer.show("POOLS") if p["database"] == name]
+        assert pool["pool_mode"] == "transaction"
+        assert pool["sv_idle"] + pool["sv_used"] + pool["sv_active"] >= 2
+    finally:
+        close_connections(app)
