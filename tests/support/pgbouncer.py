@@ -175,10 +175,17 @@ def pgbouncer_fixture(database_url: str) -> Iterator[PgBouncer]:
             pytest.fail(f"CI=true: {missing}")
         pytest.skip(missing)
     url = sa.engine.make_url(database_url)
+    with private_pgbouncer(url.host or "", url.port or 5432) as bouncer:
+        yield bouncer
+
+
+@contextlib.contextmanager
+def private_pgbouncer(upstream_host: str, upstream_port: int) -> Iterator[PgBouncer]:
+    """A started pgbouncer in front of that server; stopped and deleted afterwards."""
     # Not under pytest's base folder, which only its owner may enter (pgbouncer runs as
     # the postgres account when the tests run as root).
     folder = Path(tempfile.mkdtemp(prefix="polls-pgbouncer-"))
-    bouncer = PgBouncer(folder, url.host or "", url.port or 5432)
+    bouncer = PgBouncer(folder, upstream_host, upstream_port)
     try:
         bouncer.start()
         yield bouncer
