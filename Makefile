@@ -20,6 +20,9 @@ PORT   ?= 8000
 # (test-postgres runs them all), except the browser tests of ballots and identities; the
 # slow suites marked `postgresql` (several web hosts on one database) run once, on PostgreSQL.
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# With TEST_PGBOUNCER_URL set (postgresql://user@host:port of a PgBouncer in transaction
+# pooling in front of that server; .ci/run starts one), the PostgreSQL pass's live servers
+# and workers reach the run's database through it, with DATABASE_PGBOUNCER=1.
 # The subset that the lowest-bounds and latest-packages runs cover: the fast tests (SQLite,
 # in-process; no browser, no gunicorn subprocess, no fault injection).
 FAST_TESTS := -m "not browser and not live and not slow"

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .core.db_options import engine_options
+
 # The limits are "COUNT/SECONDS" strings so that one variable says both numbers.
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "dev-only-not-secret",
@@ -22,6 +24,22 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_HASH_COST": 17,
     "PASSWORD_HASH_CONCURRENCY": 1,
     "DATABASE_URL": None,  # None: SQLite file under instance/
+    # PostgreSQL connections each process keeps open (SQLAlchemy's pool), and how many more a
+    # burst may open. A request holds at most one: keep POOL_SIZE + MAX_OVERFLOW at least
+    # GUNICORN_THREADS, and processes x (POOL_SIZE + MAX_OVERFLOW) within what PgBouncer or
+    # max_connections allow (docs/reliability.md "PostgreSQL connections").
+    "DATABASE_POOL_SIZE": 5,
+    "DATABASE_MAX_OVERFLOW": 10,
+    # How long a request waits for a free pooled connection before it is refused (503).
+    "DATABASE_POOL_TIMEOUT": 30.0,
+    # Replace connections older than this many seconds (-1: never): for a firewall or a
+    # server that cuts long-lived connections.
+    "DATABASE_POOL_RECYCLE": -1,
+    # Test a connection before each use: after a restart or failover the pool holds dead ones.
+    "DATABASE_POOL_PRE_PING": True,
+    # A PgBouncer in transaction pooling sits between the app and PostgreSQL: psycopg must
+    # not prepare statements (PgBouncer 1.18 cannot follow them from server to server).
+    "DATABASE_PGBOUNCER": False,
     "REDIS_URL": None,  # None: an embedded redis-server under instance/
     # Redis behind Sentinel instead of REDIS_URL: the Sentinels ("host:port,host:port,…",
     # "[::1]:26379" for IPv6) and the name they monitor the primary under. The app asks
@@ -401,12 +419,7 @@ def finish(config: dict[str, Any]) -> None:
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we install; plain postgresql:// would ask for psycopg2.
         config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len("postgresql://") :]
-    if url.startswith("sqlite"):
-        engine_options: dict[str, Any] = {"connect_args": {"timeout": 30}}
-    else:
-        # A server may have closed idle connections (restart, failover): test before use.
-        engine_options = {"pool_pre_ping": True}
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, config))
     limits = (
         "VOTE_LIMIT_IP_POLL",
         "VOTE_LIMIT_IP",

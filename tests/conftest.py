@@ -16,5 +16,6 @@ pytest_plugins = [
     "tests.support.live",
     "tests.support.edge",
     "tests.support.faults",
+    "tests.support.pgbouncer",
     "tests.support.mail",
 ]

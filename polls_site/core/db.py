@@ -1,11 +1,18 @@
-"""The SQLAlchemy handle every part of the app shares, and how SQLite connections are tuned."""
+"""The SQLAlchemy handle every part of the app shares, how SQLite connections are tuned,
+and how a request's session ends when its connection died under it."""
 
 from __future__ import annotations
+
+import contextlib
+import logging
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
+
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -35,9 +42,28 @@ def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+def remove_session(_exc: BaseException | None = None) -> None:
+    """End the context's session; a connection the server (or PgBouncer) cut is dropped.
+
+    Closing rolls back the open transaction, and on a connection cut by a restart that
+    ROLLBACK fails: raised from the teardown, it turned the request's finished answer (a
+    clear 503) into gunicorn's bare 500. The server has rolled back already.
+    """
+    try:
+        db.session.remove()
+    except SQLAlchemyError as exc:
+        log.warning("database connection lost at the end of a request: %s", exc)
+        with contextlib.suppress(SQLAlchemyError):
+            db.session().invalidate()
+        db.session.registry.clear()
+
+
 def init_db(app: Flask) -> None:
-    """Bind SQLAlchemy to the app; tune SQLite connections."""
+    """Bind SQLAlchemy to the app; tune SQLite connections; end sessions safely."""
     db.init_app(app)
+    # Teardown functions run last registered first: this one ends the session before
+    # Flask-SQLAlchemy's own, which then finds none.
+    app.teardown_appcontext(remove_session)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

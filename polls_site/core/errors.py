@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, render_template
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .htmx import is_htmx
@@ -59,6 +60,13 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def database_unavailable(exc: OperationalError) -> Response:
         log.error("database unavailable: %s", exc)
+        return render_error(503)
+
+    @app.errorhandler(PoolTimeout)
+    def database_busy(exc: PoolTimeout) -> Response:
+        # Every pooled connection stayed busy for DATABASE_POOL_TIMEOUT: an overload, which
+        # passes like an outage.
+        log.error("no database connection free: %s", exc)
         return render_error(503)
 
     @app.errorhandler(Exception)

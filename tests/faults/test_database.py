@@ -183,3 +183,21 @@ def test_the_app_works_again_once_the_database_is_back(
         assert client.get(f"/w/poll/{poll_id}").status_code == 200
     finally:
         empty_tables(app)
+
+
+def test_a_session_whose_connection_was_cut_ends_without_an_error(app: Flask, caplog) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("pg_terminate_backend is PostgreSQL's")
+    admin = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT")
+    # A request read in a transaction, then the server restarted under it: the ROLLBACK
+    # of the teardown cannot reach it.
+    with app.app_context():
+        pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        with admin.connect() as conn:
+            assert conn.scalar(sa.text(f"SELECT pg_terminate_backend({pid})"))
+    admin.dispose()
+    assert "database connection lost at the end of a request" in caplog.text
+    # The pool replaced the dead connection: the next request just works.
+    poll_id = make_poll(app)
+    assert Voting(app.test_client()).vote(poll_id, option_ids(app, poll_id)[0]).status_code == 200

@@ -26,12 +26,13 @@ from pathlib import Path
 import pytest
 
 from polls_site import create_app
-from tests.support.app import app_config, empty_tables
+from tests.support.app import empty_tables
 from tests.support.live import (
     ROOT,
     LiveServer,
     environment,
     free_port,
+    live_config,
     stop_process,
     wait_until_serving,
 )
@@ -240,11 +241,11 @@ def edge_factory_fixture(
 def live_edge(
     database_url: str, redis_url: str, redis_prefix: str, log_dir: Path, **extra: object
 ) -> Iterator[tuple[LiveServer, Edge]]:
-    """gunicorn (``app_config`` plus ``extra``, TRUSTED_PROXY_COUNT=1 as behind the shipped
+    """gunicorn (``live_config`` plus ``extra``, TRUSTED_PROXY_COUNT=1 as behind the shipped
     config) and nginx in front of it; both stopped, and the tables emptied, afterwards."""
     require_nginx()
     prefix = f"{redis_prefix}-edge{secrets.token_hex(3)}:"
-    config = app_config(database_url, redis_url, prefix, TRUSTED_PROXY_COUNT=1, **extra)
+    config = live_config(database_url, redis_url, prefix, TRUSTED_PROXY_COUNT=1, **extra)
     server = LiveServer(
         port=free_port(), env=environment(config), app=create_app(config), log_dir=log_dir
     )

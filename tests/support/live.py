@@ -2,7 +2,7 @@
 
 Loaded as a pytest plugin by tests/conftest.py: ask for the fixtures by name.
 ``live_factory(**extra)`` starts a server whose environment is
-``app_config(...)`` plus ``extra`` (each key an environment variable of the same name);
+``live_config(...)`` plus ``extra`` (each key an environment variable of the same name);
 ``live_server`` is one with the default settings. The server's ``app`` is an in-process
 app with the very same configuration, for ``make_poll`` and for looking at the database.
 """
@@ -67,8 +67,21 @@ def environment(config: dict[str, object]) -> dict[str, str]:
 
 def worker_env(app: Flask) -> dict[str, str]:
     """The environment for a worker.py subprocess serving ``app``'s database and Redis."""
-    keys = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "SECRET_KEY")
+    keys = ("DATABASE_URL", "DATABASE_PGBOUNCER", "REDIS_URL", "REDIS_KEY_PREFIX", "SECRET_KEY")
     return environment({key: app.config[key] for key in keys})
+
+
+def live_config(database_url: str, redis_url: str, prefix: str, **extra: object) -> dict:
+    """``app_config(...)`` for a server in a subprocess: with TEST_PGBOUNCER_URL set (CI:
+    a PgBouncer in transaction pooling in front of the run's PostgreSQL server), it
+    reaches the run's database through that PgBouncer, as production does."""
+    bouncer = os.environ.get("TEST_PGBOUNCER_URL")
+    if bouncer and not database_url.startswith("sqlite"):
+        via = sa.engine.make_url(bouncer)
+        url = sa.engine.make_url(database_url).set(host=via.host, port=via.port)
+        database_url = url.render_as_string(hide_password=False)
+        extra = {"DATABASE_PGBOUNCER": "1", **extra}
+    return app_config(database_url, redis_url, prefix, **extra)
 
 
 def stop_process(process: subprocess.Popen, timeout: float = STOP_SECONDS) -> None:
@@ -210,7 +223,7 @@ def worker_host(
 ) -> Iterator[LiveServer]:
     """A LiveServer that runs only workers (``start_worker``; no gunicorn: the test writes
     to the database itself), for an app of its own; stopped and emptied afterwards."""
-    config = app_config(database_url, redis_url, prefix, **extra)
+    config = live_config(database_url, redis_url, prefix, **extra)
     server = LiveServer(port=0, env=environment(config), app=create_app(config), log_dir=log_dir)
     try:
         yield server
@@ -227,12 +240,12 @@ def live_factory_fixture(
     _schema: None,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[..., LiveServer]]:
-    """Start gunicorn servers with ``app_config(...)`` plus overrides; all stop at teardown."""
+    """Start gunicorn servers with ``live_config(...)`` plus overrides; all stop at teardown."""
     servers: list[LiveServer] = []
 
     def start(**extra: object) -> LiveServer:
         prefix = f"{redis_prefix}-live{secrets.token_hex(3)}:"
-        config = app_config(database_url, redis_url, prefix, **extra)
+        config = live_config(database_url, redis_url, prefix, **extra)
         server = LiveServer(
             port=free_port(),
             env=environment(config),
