@@ -89,29 +89,32 @@ class CircuitBreaker:
         """Close after a successful connect, saying how long Redis was missed."""
         if self.opened_at is None:
             return
+        down = self._close()
+        if down is not None:
+            log.warning(
+                "Redis reachable again after %.1f s",
+                down,
+                extra={"breaker": "closed", "down_s": down},
+            )
+
+    def _close(self) -> float | None:
+        """Close if open; how long it was open (None: it was not)."""
         with self._lock:
             if self.opened_at is None:
-                return
+                return None
             down = self.clock() - self.opened_at
             self.opened_at = None
             self.open_until = 0.0
         if self.on_change is not None:
             self.on_change(False)
-        log.warning(
-            "Redis reachable again after %.1f s", down, extra={"breaker": "closed", "down_s": down}
-        )
+        return down
 
     def reset(self, reason: str) -> None:
         """Close at once, without a probe: the failures counted were another server's
         (Sentinel promoted a new primary); the next connection goes to the new one."""
-        with self._lock:
-            if self.opened_at is None:
-                return
-            down = self.clock() - self.opened_at
-            self.opened_at = None
-            self.open_until = 0.0
-        if self.on_change is not None:
-            self.on_change(False)
+        down = self._close()
+        if down is None:
+            return
         log.warning(
             "%s: the Redis circuit breaker is reset after %.1f s",
             reason,
