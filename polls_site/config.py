@@ -112,8 +112,8 @@ DEFAULTS: dict[str, Any] = {
     "LOG_FORMAT": "json",
     # One line per request; off for benchmarks or behind a proxy that logs them.
     "LOG_REQUESTS": True,
-    # The level of RQ's own lines in a worker (three per job at INFO); WARNING keeps
-    # only its failures.
+    # The level of a worker's lines, RQ's own included (three per job at INFO); WARNING
+    # keeps only failures.
     "WORKER_LOG_LEVEL": "INFO",
     # Our forms show only our own messages; Flask-WTF's i18n would re-read WTForms'
     # catalog on every request that builds a form.

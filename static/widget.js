@@ -1,4 +1,4 @@
-/* Runs inside every widget page (poll, comments).
+/* Runs inside every widget page (poll, comments) and the archive pages.
  *
  * 1. Tells the embedding page how tall the widget is, on load and on every size
  *    change, so embed.js can size the iframe: postMessage to the parent, and only
@@ -15,6 +15,7 @@
  *    POST), stores what the server hands back, remembers where the reader voted or
  *    commented and what they chose, marks their choice in the shared results, and
  *    swaps in their own screen when the page was the one every new reader shares.
+ * 4. Shows dates in the reader's own time zone (below).
  */
 (function () {
   "use strict";
@@ -287,4 +288,48 @@
     var button = event.target.closest && event.target.closest('button[aria-disabled="true"]');
     if (button) event.preventDefault();
   }, true);
+})();
+
+/* 4. Rewrites each <time datetime="…Z" data-local-time> in the reader's own time zone, in
+ * the page's language, in the site's one format ("12 марта 2026, 15:05";
+ * polls_site/core/dates.py). The server's text, which names the site's zone
+ * ("14:05 (Алматы)"), is what readers without scripts see. Runs again after every htmx swap
+ * (new comments, the next page). Here rather than in a file of its own: a widget's first
+ * load stays within four requests (bench/RESULTS.md), and the archive pages load this file too.
+ */
+(function () {
+  "use strict";
+
+  var format;
+  try {
+    format = new Intl.DateTimeFormat(document.documentElement.lang || "ru", {
+      day: "numeric", month: "long", year: "numeric",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    });
+  } catch (e) {
+    return; // no Intl: the site's zone stays named
+  }
+
+  function text(date) {
+    var part = {};
+    format.formatToParts(date).forEach(function (p) { part[p.type] = p.value; });
+    return part.day + " " + part.month + " " + part.year + ", " + part.hour + ":" + part.minute;
+  }
+
+  function localise() {
+    var times = document.querySelectorAll("time[data-local-time]");
+    for (var i = 0; i < times.length; i++) {
+      var date = new Date(times[i].getAttribute("datetime"));
+      if (isNaN(date.getTime())) continue;
+      times[i].textContent = text(date);
+      times[i].removeAttribute("data-local-time");
+    }
+  }
+
+  document.addEventListener("htmx:afterSettle", localise);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", localise);
+  } else {
+    localise();
+  }
 })();

@@ -1,7 +1,7 @@
 """The site's one way of writing a moment, on every screen: «12 марта 2026, 14:05».
 
 Pages put it in ``<time datetime="…Z" data-local-time>`` (``time_tag``): the UTC instant,
-which ``static/local-times.js`` rewrites in the reader's own time zone (a reader in Bishkek
+which ``static/widget.js`` rewrites in the reader's own time zone (a reader in Bishkek
 is an hour ahead of the site's Almaty); the server's text names the site's zone, for readers
 without scripts and for the staff area: «12 марта 2026, 14:05 (Алматы)».
 """
@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 # The pattern of babel (CLDR): the day, the month's name in the case a date needs ("марта"),
-# the year, the 24-hour clock. local-times.js writes the same from Intl.DateTimeFormat.
+# the year, the 24-hour clock. widget.js writes the same from Intl.DateTimeFormat.
 DATE_TIME_PATTERN = "d MMMM y, HH:mm"
 
 
@@ -51,7 +51,7 @@ def site_time(moment: datetime) -> str:
 
 
 def time_tag(moment: datetime) -> Markup:
-    """``site_time`` in a ``<time>`` that local-times.js rewrites in the reader's zone."""
+    """``site_time`` in a ``<time>`` that widget.js rewrites in the reader's zone."""
     return Markup('<time datetime="{}" data-local-time>{}</time>').format(
         utc_iso(moment), site_time(moment)
     )

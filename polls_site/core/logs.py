@@ -99,6 +99,10 @@ def init_logging(app: Flask) -> None:
             handler.setFormatter(logging.Formatter(TEXT_FORMAT))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+        # The morphological analyser announces its dictionary at INFO in every process
+        # that declines a name: two lines per gunicorn worker that say nothing an
+        # operator acts on.
+        logging.getLogger("pymorphy3").setLevel(logging.WARNING)
 
     @app.before_request
     def start_request() -> None:

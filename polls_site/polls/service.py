@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..core.clients import client_ip, ip_hash, limit_hash, network_hash, network_limit_hash
+from ..core.converters import MAX_ID
 from ..core.db import db
 from ..core.near_cache import near_cache
 from ..core.redis import redis_client
@@ -25,8 +26,6 @@ from .results import ResultRow, add_votes
 from .versions import version_key
 
 log = logging.getLogger(__name__)
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,9 @@ def main(create_app: Callable[[], Flask], argv: list[str] | None = None) -> int:
     from prometheus_client import multiprocess
 
     app = create_app()
+    # The worker's own lines (reconcile passes, rebuilt keys) follow RQ's level: a demo
+    # console at WARNING hears only of failures.
+    logging.getLogger().setLevel(app.config["WORKER_LOG_LEVEL"].upper())
     remove_dead_process_files(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     # This process's samples stop counting towards live gauges once it exits.
     atexit.register(multiprocess.mark_process_dead, os.getpid())

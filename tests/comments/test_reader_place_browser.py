@@ -4,7 +4,6 @@ acted; the reply form opens under the comment and the iframe grows to hold it.""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -147,7 +146,7 @@ def test_reply_opens_under_the_comment_focused_and_the_frame_grows(
     frame.locator(f"#comment-{target} .reply-link").click()
     # Right under the comment answered, with the focus in its first field.
     reply_form = frame.locator(f"#comment-{target} + #reply-form")
-    expect(reply_form.locator(".replying")).to_have_text(re.compile("Ответ для Читатель 3"))
+    expect(reply_form.locator(".replying")).to_contain_text("В ответ: Читатель 3")
     expect(frame.locator("#reply-name")).to_be_focused()
     assert abs(page.evaluate("() => window.scrollY") - before) <= PLACE_PX
     # The thread's own form stays where it was; the iframe grew to hold the reply form.
@@ -173,7 +172,7 @@ def test_reply_opens_under_the_comment_focused_and_the_frame_grows(
     reply_form.get_by_role("button", name="Отправить").click()
     expect(frame.locator("#reply-form .notice-success")).to_contain_text("после модерации")
     expect(frame.locator("#reply-form .notice-success")).to_be_focused()
-    expect(frame.locator("#own-comments")).to_contain_text("ответ для Читатель 5")
+    expect(frame.locator("#own-comments")).to_contain_text("в ответ: Читатель 5")
     with server.app.app_context():
         reply = db.session.scalar(sa.select(Comment).where(Comment.text == "Отвечаю на месте"))
         assert reply.parent_id == ids[5] and reply.status == "pending"
@@ -190,10 +189,10 @@ def test_without_javascript_reply_opens_the_page_with_its_form(
         page = context.new_page()
         page.goto(server.url(f"/w/comments/{KEY}"))
         page.locator(f"#comment-{ids[0]} .reply-link").click()
-        expect(page.locator("#comment-form .replying")).to_contain_text("Ответ для Читатель 0")
+        expect(page.locator("#comment-form .replying")).to_contain_text("В ответ: Читатель 0")
         page.get_by_label("Ваше имя").fill("Ерлан")
         page.get_by_label("Комментарий", exact=True).fill("Без скриптов отвечаю")
         page.get_by_role("button", name="Отправить").click()
-        expect(page.locator("#own-comments")).to_contain_text("ответ для Читатель 0")
+        expect(page.locator("#own-comments")).to_contain_text("в ответ: Читатель 0")
     finally:
         context.close()

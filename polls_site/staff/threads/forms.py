@@ -12,6 +12,7 @@ from ...comments.forms import check_text
 from ...comments.keys import origin_of
 from ...comments.policy import MAX_SLOW_MODE_MINUTES
 from ...comments.threads import MAX_TITLE_LENGTH, MAX_URL_LENGTH
+from ...core.converters import parse_id
 
 
 class ActionForm(FlaskForm):
@@ -84,10 +85,9 @@ def _clean_text(value: object) -> object:
 def _optional_id(value: object) -> int | None:
     if value in (None, ""):
         return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return -1  # no comment has it: refused as a reply to nothing
+    # Junk and ids past the column's range become -1, which no comment has: refused as a
+    # reply to nothing rather than a query the database rejects.
+    return parse_id(value) or -1
 
 
 class StaffCommentForm(FlaskForm):
