@@ -29,7 +29,7 @@ FAST_TESTS := -m "not browser and not live and not slow"
 
 .PHONY: setup runtime run embedded-redis test test-sqlite test-postgres test-lowest \
 	test-latest lint lock upgrade-deps check-lock check-wheels wheel-smoke chromium \
-	messages clean
+	messages screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -145,6 +145,10 @@ messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location -o polls_site/messages.pot .
 	$(BIN)/pybabel update -i polls_site/messages.pot -d polls_site/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d polls_site/translations
+
+# The README's screenshots of the demo (docs/screenshots/), in Debian's Chromium.
+screenshots: setup chromium
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) .venv-lowest .venv-latest dist instance .pytest_cache
