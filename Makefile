@@ -148,7 +148,7 @@ messages: setup
 
 # The README's screenshots of the demo (docs/screenshots/), in Debian's Chromium.
 screenshots: setup chromium
-	$(BIN)/python docs/screenshots.py
+	PYTHONPATH=. $(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) .venv-lowest .venv-latest dist instance .pytest_cache

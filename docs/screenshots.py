@@ -1,6 +1,7 @@
 """Take the README's screenshots of the demo (``make screenshots``): ``flask demo`` on free
 ports with a throwaway instance folder, Debian's Chromium through Playwright, PNGs written to
-``docs/screenshots/``. Run it again after a change to one of the screens it shows."""
+``docs/screenshots/``; the browser tests' Chromium settings. Run it again after a change to
+one of the screens it shows."""
 
 from __future__ import annotations
 
@@ -16,17 +17,10 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwright
 
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 STARTUP_SECONDS = 120
 
 
@@ -142,9 +136,7 @@ def main() -> int:
         try:
             banner = wait_for_banner(instance, process)
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-                )
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 reply_in_place(browser, portal)
                 portal_without_scripts(browser, portal)
                 staff_screens(browser, widgets, password_of(banner, "editor"))
